@@ -1,0 +1,161 @@
+// Walks the `uses:` graph from workflows (and from YAML examples in the docs) to this repository's
+// own actions and reusable workflows: each target must exist, and each call must provide every
+// required input and no input the target does not declare.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Node } from 'yaml';
+import type { Finding } from './finding.ts';
+import type { FileModel } from './model.ts';
+import { buildModel } from './model.ts';
+import { child, entries, pair, parseYamlSource, str } from './yaml-source.ts';
+
+/** The repository name other repositories use in `uses: <owner>/<repo>/action-x@<ref>`. */
+export const REPO_NAME = 'trunkline';
+
+export interface InputSpec {
+  required: boolean;
+  hasDefault: boolean;
+}
+
+/** Where a `uses:` points inside this repository, or undefined when it points elsewhere. */
+export interface LocalTarget {
+  /** Repository-relative path of the directory (actions) or file (workflows). */
+  path: string;
+  /** How it was referenced: `./` (workspace), `$/` (self-repository) or `<owner>/trunkline/…@ref`. */
+  via: 'workspace' | 'self' | 'remote';
+}
+
+/**
+ * Resolves a `uses:` value to a path in this repository: `./x`, `$/x`, and
+ * `<owner>/trunkline/x@ref` (how other repositories reach our actions and workflows).
+ */
+export function resolveOwnUses(uses: string): LocalTarget | undefined {
+  const clean = (p: string): string => p.replace(/^\.\//, '').replace(/\/+$/, '');
+  if (uses.startsWith('./')) return { path: clean(uses), via: 'workspace' };
+  if (uses.startsWith('$/')) return { path: clean(uses.slice(2)), via: 'self' };
+  const m = /^[A-Za-z0-9_.-]+\/([A-Za-z0-9_.-]+)\/(.+)@[^@]+$/.exec(uses);
+  if (m && m[1]!.toLowerCase() === REPO_NAME) return { path: clean(m[2]!), via: 'remote' };
+  return undefined;
+}
+
+/** Inputs declared by an action.yml (`inputs:`), or by a workflow's `on.workflow_call.inputs`. */
+export function readInputs(root: Node | undefined, kind: 'action' | 'workflow'): Map<string, InputSpec> {
+  const inputsNode = kind === 'action' ? child(root, 'inputs') : child(child(child(root, 'on'), 'workflow_call'), 'inputs');
+  const specs = new Map<string, InputSpec>();
+  for (const [name, spec] of entries(inputsNode)) {
+    specs.set(name, { required: str(child(spec, 'required')) === 'true', hasDefault: child(spec, 'default') !== undefined });
+  }
+  return specs;
+}
+
+function loadYaml(path: string): Node | undefined {
+  const { source } = parseYamlSource(path, readFileSync(path, 'utf8'));
+  return (source.doc.contents ?? undefined) as Node | undefined;
+}
+
+function actionFile(repoRoot: string, dir: string): string | undefined {
+  return ['action.yml', 'action.yaml'].map((f) => join(repoRoot, dir, f)).find((p) => existsSync(p));
+}
+
+/** Compares a call's `with:` against the target's inputs. */
+function checkWith(model: FileModel, where: string, target: string, usesNode: Node, withNode: Node | undefined, inputs: Map<string, InputSpec>, out: Finding[]): void {
+  const given = new Map(entries(withNode).map(([k, , p]) => [k, p.key] as const));
+  for (const [name, spec] of inputs) {
+    if (spec.required && !spec.hasDefault && !given.has(name)) {
+      const p = model.source.pos(usesNode);
+      out.push({ file: model.source.file, line: p.line, column: p.column, rule: 'graph/missing-input', message: `${where}: ${target} requires input "${name}", which this call does not provide`, tool: 'graph' });
+    }
+  }
+  for (const [name, keyNode] of given) {
+    if (!inputs.has(name)) {
+      const p = model.source.pos(keyNode);
+      const known = [...inputs.keys()].join(', ') || '(none)';
+      out.push({ file: model.source.file, line: p.line, column: p.column, rule: 'graph/unknown-input', message: `${where}: ${target} has no input "${name}" (declared: ${known})`, tool: 'graph' });
+    }
+  }
+}
+
+function isReusableWorkflow(root: Node | undefined): boolean {
+  return pair(child(root, 'on'), 'workflow_call') !== undefined;
+}
+
+/**
+ * Checks every reference from `model` into this repository (rooted at `repoRoot`).
+ * A `./action-x` inside a reusable (workflow_call) workflow is reported too: it would resolve in
+ * the caller's checkout, not in Trunkline; `$/action-x` resolves to Trunkline at the called commit.
+ */
+export function checkGraph(model: FileModel, repoRoot: string): Finding[] {
+  const out: Finding[] = [];
+  const reusable = model.kind === 'workflow' && isReusableWorkflow(model.root);
+  const at = (node: Node, rule: string, message: string): void => {
+    const p = model.source.pos(node);
+    out.push({ file: model.source.file, line: p.line, column: p.column, rule, message, tool: 'graph' });
+  };
+  for (const step of model.steps) {
+    if (!step.uses || !step.usesNode) continue;
+    const target = resolveOwnUses(step.uses);
+    if (!target) continue;
+    if (reusable && target.via === 'workspace') {
+      at(step.usesNode, 'graph/workspace-in-reusable', `${step.where}: "${step.uses}" in a workflow_call workflow resolves in the caller's checkout; use "$/${target.path}"`);
+    }
+    const file = actionFile(repoRoot, target.path);
+    if (!file) {
+      at(step.usesNode, 'graph/missing-action', `${step.where}: "${step.uses}" points at ${target.path}/action.yml, which does not exist`);
+      continue;
+    }
+    checkWith(model, step.where, `${target.path}/action.yml`, step.usesNode, step.withNode, readInputs(loadYaml(file), 'action'), out);
+  }
+  for (const job of model.jobs) {
+    if (!job.uses || !job.usesNode) continue;
+    const target = resolveOwnUses(job.uses);
+    if (!target) continue;
+    const file = join(repoRoot, target.path);
+    if (!existsSync(file)) {
+      at(job.usesNode, 'graph/missing-workflow', `jobs.${job.id}: "${job.uses}" points at ${target.path}, which does not exist`);
+      continue;
+    }
+    const root = loadYaml(file);
+    if (!isReusableWorkflow(root)) {
+      at(job.usesNode, 'graph/not-reusable', `jobs.${job.id}: ${target.path} has no on.workflow_call trigger`);
+      continue;
+    }
+    checkWith(model, `jobs.${job.id}`, target.path, job.usesNode, job.withNode, readInputs(root, 'workflow'), out);
+  }
+  return out;
+}
+
+/** YAML fenced code blocks of a Markdown text, with the 1-based line of their first content line. */
+export function yamlBlocks(markdown: string): Array<{ text: string; firstLine: number }> {
+  const blocks: Array<{ text: string; firstLine: number }> = [];
+  const lines = markdown.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*```ya?ml\s*$/.test(lines[i]!)) continue;
+    const start = i + 1;
+    let end = start;
+    while (end < lines.length && !/^\s*```\s*$/.test(lines[end]!)) end++;
+    blocks.push({ text: lines.slice(start, end).join('\n'), firstLine: start + 1 });
+    i = end;
+  }
+  return blocks;
+}
+
+/**
+ * Checks the YAML examples in a Markdown file: blocks with `jobs:` are read as workflows, blocks
+ * that are a list of steps as one job's steps. Line numbers point into the Markdown file.
+ */
+export function checkMarkdownExamples(file: string, markdown: string, repoRoot: string): Finding[] {
+  const out: Finding[] = [];
+  for (const block of yamlBlocks(markdown)) {
+    let text = block.text;
+    let shift = block.firstLine - 1;
+    if (/^\s*-\s/m.test(text) && !/^jobs:/m.test(text) && !/^on:/m.test(text)) {
+      // A bare list of steps: wrap it in a job (4 lines added before, indentation kept).
+      text = `jobs:\n  example:\n    steps:\n${text.split('\n').map((l) => `      ${l}`).join('\n')}`;
+      shift -= 3;
+    }
+    const { source, errors } = parseYamlSource(file, text);
+    if (errors.length > 0 || !child(source.doc.contents, 'jobs')) continue;
+    for (const f of checkGraph(buildModel('workflow', source), repoRoot)) out.push({ ...f, line: f.line + shift });
+  }
+  return out;
+}
