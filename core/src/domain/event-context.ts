@@ -156,3 +156,18 @@ export function withRepositoryFromEnv(ctx: EventContext, env: Record<string, str
     },
   };
 }
+
+/**
+ * Repository facts from a git remote URL, for local builds: `https://host/owner/name(.git)`,
+ * `ssh://git@host/owner/name.git` and scp-like `git@host:owner/name.git` give
+ * `{ fullName, name, htmlUrl: https://host/owner/name }`. Credentials in the URL are dropped
+ * (they must never reach an image label). Local paths and other forms give `{}`.
+ */
+export function repositoryFromRemoteUrl(url: string | undefined): RepositoryInfo {
+  if (!url) return {};
+  const m = /^(?:https?:\/\/(?:[^@/]*@)?|ssh:\/\/(?:[^@/]*@)?|[\w.-]+@)([\w.-]+(?::\d+)?)[:/]([\w.-]+\/[\w.-]+?)(?:\.git)?\/?$/.exec(url);
+  if (!m) return {};
+  const host = m[1]!.replace(/:\d+$/, '');
+  const fullName = m[2]!;
+  return { fullName, name: fullName.split('/')[1]!, htmlUrl: `https://${host}/${fullName}` };
+}

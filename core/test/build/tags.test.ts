@@ -264,3 +264,21 @@ describe('withRepositoryFromEnv', () => {
     expect(fromPayload.repository.htmlUrl).toBe('https://github.com/Codertocat/Hello-World');
   });
 });
+
+describe('repositoryFromRemoteUrl', () => {
+  it.each([
+    ['https://github.com/acme/sample.git', 'https://github.com/acme/sample'],
+    ['https://x-access-token:ghs_secret@github.com/acme/sample', 'https://github.com/acme/sample'],
+    ['git@github.com:acme/sample.git', 'https://github.com/acme/sample'],
+    ['ssh://git@gitlab.example.com:2222/acme/sample.git', 'https://gitlab.example.com/acme/sample'],
+  ])('%s → %s (no credentials)', async (url, html) => {
+    const { repositoryFromRemoteUrl } = await import('../../src/domain/event-context.ts');
+    const info = repositoryFromRemoteUrl(url);
+    expect(info.htmlUrl).toBe(html);
+    expect(JSON.stringify(info)).not.toMatch(/secret|x-access-token/);
+  });
+  it('a local path gives nothing', async () => {
+    const { repositoryFromRemoteUrl } = await import('../../src/domain/event-context.ts');
+    expect(repositoryFromRemoteUrl('/srv/git/flux.git')).toEqual({});
+  });
+});

@@ -1,0 +1,54 @@
+import { InputError } from '../domain/errors.ts';
+import { ProcessError, run } from '../adapters/process.ts';
+import type { Logger } from '../report/logger.ts';
+import type { StageResult } from '../report/result.ts';
+import { timed } from '../report/result.ts';
+
+export interface LintConfig {
+  /** Program and arguments, e.g. `['npx', 'eslint', '.']`: run without a shell. */
+  command: string[];
+  /** Working directory (the service's directory). */
+  cwd: string;
+  /** Kill the command past this many milliseconds (default 10 minutes). */
+  timeoutMs?: number;
+}
+
+export type LintOutputs = { command: string; 'exit-code': number };
+
+/**
+ * Runs the lint command as an argument array (`process.run`, never a shell string). Its output is
+ * printed line by line after it exits — whole lines, so the ESLint and tsc problem matchers the
+ * action registers (action-build/matchers) turn them into file/line annotations. Passed when the
+ * command exits 0; failed with the exit code otherwise; a command that cannot start fails naming
+ * the input `lint-command`.
+ */
+export async function runLint(cfg: LintConfig, log: Logger): Promise<StageResult<LintOutputs>> {
+  const [file, ...args] = cfg.command;
+  if (!file) throw new InputError('lint-command', 'is empty; give a program and its arguments, e.g. npx eslint .');
+  return timed('lint', async () => {
+    let result;
+    try {
+      result = await run(file, args, { cwd: cfg.cwd, allowFailure: true, timeoutMs: cfg.timeoutMs ?? 10 * 60_000 });
+    } catch (error) {
+      if (error instanceof ProcessError && error.code === null && /could not start/.test(error.message)) {
+        throw new InputError('lint-command', `names a program that cannot be started: ${error.message}`);
+      }
+      throw error;
+    }
+    const printed = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim());
+    await log.group(`lint: ${cfg.command.join(' ')}`, async () => {
+      for (const line of printed) log.info(line);
+    });
+    const outputs: LintOutputs = { command: cfg.command.join(' '), 'exit-code': result.code };
+    if (result.code === 0) {
+      return { status: 'passed', outputs, findings: [], notes: [`lint passed: ${cfg.command.join(' ')}`] };
+    }
+    return {
+      status: 'failed',
+      outputs,
+      findings: [],
+      notes: [`${printed.length} output lines; see the annotations`],
+      error: `lint command \`${cfg.command.join(' ')}\` exited with code ${result.code}`,
+    };
+  });
+}
