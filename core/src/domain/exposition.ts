@@ -200,7 +200,8 @@ class LineScanner {
     this.pos = pos;
   }
   get atEnd(): boolean { return this.pos >= this.text.length; }
-  get char(): number { return this.text.charCodeAt(this.pos); }
+  /** The character code under the cursor (a method, so TypeScript does not narrow it across moves). */
+  peek(): number { return this.text.charCodeAt(this.pos); }
   skipBlanks(): void { while (this.pos < this.text.length && isBlank(this.text.charCodeAt(this.pos))) this.pos++; }
   fail(reason: string, kind: ExpositionErrorKind = 'syntax'): never {
     throw new ExpositionError(kind, this.lineNo, reason, this.text);
@@ -213,13 +214,13 @@ class LineScanner {
   }
   metricName(): string {
     const start = this.pos;
-    if (this.atEnd || !isNameStart(this.char)) return '';
+    if (this.atEnd || !isNameStart(this.peek())) return '';
     while (this.pos < this.text.length && isNameChar(this.text.charCodeAt(this.pos))) this.pos++;
     return this.text.slice(start, this.pos);
   }
   labelName(): string {
     const start = this.pos;
-    if (this.atEnd || !isLabelStart(this.char)) return '';
+    if (this.atEnd || !isLabelStart(this.peek())) return '';
     while (this.pos < this.text.length && isLabelChar(this.text.charCodeAt(this.pos))) this.pos++;
     return this.text.slice(start, this.pos);
   }
@@ -328,7 +329,7 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
     if (s.atEnd) continue;
     // The segment after the last `\n` is a line without its newline (OpenMetrics may end at `# EOF`).
     if (index === lastIndex && !(om && index === eofIndex)) s.fail('unexpected end of input stream');
-    if (s.char === HASH) {
+    if (s.peek() === HASH) {
       s.pos++;
       parseComment(s);
       continue;
@@ -349,10 +350,10 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
     if (s.atEnd) return;
     if (keyword !== 'HELP' && keyword !== 'TYPE' && !(om && keyword === 'UNIT')) return;
     s.skipBlanks();
-    if (!s.atEnd && s.char === LBRACE && s.text.charCodeAt(s.pos + 1) === QUOTE) s.fail('quoted metric names are not supported', 'unsupported');
+    if (!s.atEnd && s.peek() === LBRACE && s.text.charCodeAt(s.pos + 1) === QUOTE) s.fail('quoted metric names are not supported', 'unsupported');
     const name = s.metricName();
     if (s.atEnd) return;
-    if (!isBlank(s.char)) s.fail('invalid metric name in comment');
+    if (!isBlank(s.peek())) s.fail('invalid metric name in comment');
     const family = resolve(name, s.lineNo, s.text);
     s.skipBlanks();
     if (s.atEnd) return;
@@ -389,14 +390,14 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
   }
 
   function parseSample(s: LineScanner): void {
-    if (s.char === LBRACE && s.text.charCodeAt(s.pos + 1) === QUOTE) s.fail('quoted metric names are not supported', 'unsupported');
+    if (s.peek() === LBRACE && s.text.charCodeAt(s.pos + 1) === QUOTE) s.fail('quoted metric names are not supported', 'unsupported');
     const name = s.metricName();
     if (!name) s.fail('invalid metric name');
     const family = resolve(name, s.lineNo, s.text);
     family.typeSet = true; // a TYPE line after this sample is an error, as in expfmt
     s.skipBlanks();
     const labels = Object.create(null) as Labels;
-    if (!s.atEnd && s.char === LBRACE) {
+    if (!s.atEnd && s.peek() === LBRACE) {
       s.pos++;
       parseLabels(s, family, labels);
     }
@@ -427,16 +428,16 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
     for (;;) {
       s.skipBlanks();
       if (s.atEnd) s.fail(`invalid label name for metric "${family.name}"`);
-      if (s.char === RBRACE) break;
+      if (s.peek() === RBRACE) break;
       const label = s.labelName();
       if (!label) s.fail(`invalid label name for metric "${family.name}"`);
       if (label === '__name__') s.fail('label name "__name__" is reserved');
       s.skipBlanks();
-      if (s.atEnd || s.char !== EQUALS) s.fail(`expected '=' after label name, found ${s.atEnd ? "'\\n'" : `'${s.text[s.pos]}'`}`);
+      if (s.atEnd || s.peek() !== EQUALS) s.fail(`expected '=' after label name, found ${s.atEnd ? "'\\n'" : `'${s.text[s.pos]}'`}`);
       if (label in labels) s.fail(`duplicate label names for metric "${family.name}"`);
       s.pos++;
       s.skipBlanks();
-      if (s.atEnd || s.char !== QUOTE) s.fail(`expected '"' at start of label value, found ${s.atEnd ? "'\\n'" : `'${s.text[s.pos]}'`}`);
+      if (s.atEnd || s.peek() !== QUOTE) s.fail(`expected '"' at start of label value, found ${s.atEnd ? "'\\n'" : `'${s.text[s.pos]}'`}`);
       s.pos++;
       const value = s.labelValue();
       if (label === 'le' && (family.type === 'histogram' || (om && family.type === 'gaugehistogram')) && parseGoFloat(value) === undefined) {
@@ -447,8 +448,8 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
       }
       labels[label] = value;
       s.skipBlanks();
-      if (!s.atEnd && s.char === COMMA) { s.pos++; continue; }
-      if (!s.atEnd && s.char === RBRACE) break;
+      if (!s.atEnd && s.peek() === COMMA) { s.pos++; continue; }
+      if (!s.atEnd && s.peek() === RBRACE) break;
       s.fail(`unexpected end of label value "${value}"`);
     }
     s.pos++;
@@ -458,7 +459,7 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
   /** OpenMetrics after the value: `[timestamp] [# {exemplar labels} value [timestamp]]`. */
   function parseOpenMetricsTail(s: LineScanner): number | undefined {
     let timestamp: number | undefined;
-    if (!s.atEnd && s.char !== HASH) {
+    if (!s.atEnd && s.peek() !== HASH) {
       const tsToken = s.token();
       const seconds = parseGoFloat(tsToken);
       if (seconds === undefined || !Number.isFinite(seconds)) s.fail(`expected timestamp, got "${tsToken}"`);
@@ -466,10 +467,10 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
       s.skipBlanks();
     }
     if (s.atEnd) return timestamp;
-    if (s.char !== HASH) s.fail(`spurious string after timestamp: "${s.text.slice(s.pos)}"`);
+    if (s.peek() !== HASH) s.fail(`spurious string after timestamp: "${s.text.slice(s.pos)}"`);
     s.pos++;
     s.skipBlanks();
-    if (s.atEnd || s.char !== LBRACE) s.fail('expected "{" to open an exemplar');
+    if (s.atEnd || s.peek() !== LBRACE) s.fail('expected "{" to open an exemplar');
     s.pos++;
     const exemplarFamily: FamilyState = { name: 'exemplar', type: 'unknown', line: s.lineNo, typeSet: true, closed: false };
     parseLabels(s, exemplarFamily, Object.create(null) as Labels);
