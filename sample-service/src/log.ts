@@ -1,0 +1,85 @@
+/**
+ * JSON line logger with a coalescing writer (research note service-metrics.md §10.6, finding 0.6).
+ *
+ * One JSON object per line on stdout: `time` (RFC 3339 UTC, ms), `level`, `msg`, `service`, `version`,
+ * then the event's fields. A synchronous write per access line halves throughput when stdout is a
+ * pipe (measured 57 k → 28 k req/s), so lines are buffered and flushed every ≤ 50 ms or 16 KB, and
+ * synchronously on exit (`flushSync`) so nothing logged before `process.exit` is lost.
+ */
+import type { LogLevel } from './config.ts';
+
+const LEVELS: Readonly<Record<LogLevel | 'fatal', number>> = { debug: 10, info: 20, warn: 30, error: 40, fatal: 50 };
+const FLUSH_INTERVAL_MS = 50;
+const FLUSH_BYTES = 16 * 1024;
+
+export type LogFields = Record<string, unknown>;
+
+/** Where finished lines go: a sink must write the whole chunk synchronously (stdout on Linux does). */
+export type LogSink = (chunk: string) => void;
+
+/** The process's stdout; on Linux, writes to files, pipes and TTYs complete synchronously. */
+export const stdoutSink: LogSink = (chunk) => {
+  process.stdout.write(chunk);
+};
+
+export interface LoggerOptions {
+  level: LogLevel;
+  version: string;
+  sink?: LogSink;
+}
+
+/** Structured logger; `flushSync()` must run before the process exits. */
+export class Logger {
+  readonly #min: number;
+  readonly #version: string;
+  readonly #sink: LogSink;
+  #pending = '';
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: LoggerOptions) {
+    this.#min = LEVELS[options.level];
+    this.#version = options.version;
+    this.#sink = options.sink ?? stdoutSink;
+  }
+
+  /** True when lines of `level` are written (lets hot paths skip building fields). */
+  enabled(level: LogLevel): boolean {
+    return LEVELS[level] >= this.#min;
+  }
+
+  debug(msg: string, fields?: LogFields): void { this.#log('debug', msg, fields); }
+  info(msg: string, fields?: LogFields): void { this.#log('info', msg, fields); }
+  warn(msg: string, fields?: LogFields): void { this.#log('warn', msg, fields); }
+  error(msg: string, fields?: LogFields): void { this.#log('error', msg, fields); }
+  /** Always written, and flushed at once: the process is about to go down. */
+  fatal(msg: string, fields?: LogFields): void {
+    this.#log('fatal', msg, fields);
+    this.flushSync();
+  }
+
+  /** Writes everything buffered now, synchronously. */
+  flushSync(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#pending === '') return;
+    const chunk = this.#pending;
+    this.#pending = '';
+    this.#sink(chunk);
+  }
+
+  #log(level: LogLevel | 'fatal', msg: string, fields: LogFields | undefined): void {
+    if (LEVELS[level] < this.#min) return;
+    const line = { time: new Date().toISOString(), level, msg, service: 'sample-service', version: this.#version, ...fields };
+    this.#pending += `${JSON.stringify(line, replaceErrors)}\n`;
+    if (this.#pending.length >= FLUSH_BYTES) this.flushSync();
+    else if (!this.#timer) this.#timer = setTimeout(() => this.flushSync(), FLUSH_INTERVAL_MS).unref();
+  }
+}
+
+/** Errors become `{name, message, stack}`; JSON escapes the stack's newlines, so it stays one line. */
+function replaceErrors(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  return value;
+}
