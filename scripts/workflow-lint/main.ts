@@ -1,4 +1,4 @@
-// `npm run lint:workflows [-- <file>...] [--no-actionlint] [--no-shellcheck] [--list-rules]`
+// `npm run lint:workflows [-- <file>...] [--root <dir>] [--no-actionlint] [--no-shellcheck] [--list-rules]`
 // Checks every workflow, action.yml and dependabot.yml of the repository (or the named files)
 // against the security rules of ../shared/research/security.md, the action.yml schema, the
 // uses-graph, actionlint and shellcheck. Exit 0 when clean, 1 on findings, 2 on a usage error.
@@ -11,7 +11,7 @@ import type { LintOptions, LintReport, ScopedFile } from './lint.ts';
 import { kindOf, lintFiles, lintRepository } from './lint.ts';
 import { RULES } from './rules.ts';
 
-const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const defaultRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** Prints a report the way a reviewer reads it; returns the exit code. */
 export function printReport(report: LintReport, write: (line: string) => void = (l) => console.log(l)): number {
@@ -27,10 +27,22 @@ export function printReport(report: LintReport, write: (line: string) => void = 
   return report.findings.length === 0 ? 0 : 1;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log('usage: npm run lint:workflows -- [file...] [--no-actionlint] [--no-shellcheck] [--list-rules]');
+    console.log('usage: npm run lint:workflows -- [file...] [--root <dir>] [--no-actionlint] [--no-shellcheck] [--list-rules]');
     return 0;
+  }
+  let repoRoot = defaultRoot;
+  const rootAt = argv.indexOf('--root');
+  if (rootAt >= 0) {
+    const dir = argv[rootAt + 1];
+    if (!dir || dir.startsWith('--')) {
+      console.error('lint:workflows: --root needs a directory');
+      return 2;
+    }
+    repoRoot = resolve(dir);
+    argv = argv.filter((_, i) => i !== rootAt && i !== rootAt + 1);
   }
   if (argv.includes('--list-rules')) {
     for (const r of RULES) console.log(`${r.id.padEnd(8)} ${r.title}${r.allowable ? '  (allowable with "# lint-allow <id>: <reason>")' : ''}`);

@@ -77,6 +77,9 @@ export function validateActionSchema(source: YamlSource): Finding[] {
     if (!message || e.propertyName) continue;
     let node = nodeAt(source, segments);
     if (e.keyword === 'additionalProperties') node = pair(node, String(e.params.additionalProperty))?.key ?? node;
+    // A missing key is reported on the line of the mapping's own key (`path:`), not its first child.
+    const last = segments[segments.length - 1];
+    if (e.keyword === 'required' && last !== undefined && !/^\d+$/.test(last)) node = pair(nodeAt(source, segments.slice(0, -1)), last)?.key ?? node;
     if (e.keyword === 'discriminator') node = pair(node, String(e.params.tag))?.value ?? node;
     const p = source.pos(node);
     const key = `${p.line}:${message}`;

