@@ -1,0 +1,295 @@
+import { posix } from 'node:path';
+import { Octokit } from '@octokit/core';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import type { Logger } from '../report/logger.ts';
+import type { BranchUpdate, CommitStore, GitAuthor, RepoFile } from './git.ts';
+
+/**
+ * The GitHub REST API (and one GraphQL mutation) for the GitOps bump: pull requests, labels,
+ * auto-merge, and a `CommitStore` over the Git Data API that commits without a clone (GitHub
+ * signs such commits when no custom committer is given).
+ *
+ * Octokit carries `@octokit/plugin-retry` (server errors, with back-off) and
+ * `@octokit/plugin-throttling` (primary and secondary rate limits, waiting `retry-after`), as
+ * GitHub's "Best practices for using the REST API" asks. Docs: https://docs.github.com/en/rest/git,
+ * https://docs.github.com/en/rest/pulls/pulls, https://docs.github.com/en/graphql/reference/mutations#enablepullrequestautomerge.
+ */
+
+export interface GitHubTiming {
+  /** Milliseconds per second of `retry-after` (default 1000; tests shrink it). */
+  retryAfterUnitMs?: number;
+  /** Minimum spacing of write requests in ms (default: the plugin's 1000). */
+  writeSpacingMs?: number;
+  /** Retries of a failed (5xx) request (default 3). */
+  retries?: number;
+}
+
+export interface GitHubOptions {
+  token: string;
+  /** REST root, e.g. `https://api.github.com`. */
+  apiUrl: string;
+  owner: string;
+  repo: string;
+  log: Logger;
+  timing?: GitHubTiming;
+}
+
+export interface PullRequest {
+  number: number;
+  url: string;
+  nodeId: string;
+  title: string;
+  body: string;
+  headSha: string;
+}
+
+const ThrottledOctokit = Octokit.plugin(retry, throttling);
+export type GitHubOctokit = InstanceType<typeof ThrottledOctokit>;
+
+/** A scheduler with the shape plugin-throttling expects of a Bottleneck group (`key().schedule()`), spacing jobs by `ms`. */
+function spacedGroup(ms: number): unknown {
+  let chain: Promise<unknown> = Promise.resolve();
+  let last = 0;
+  const limiter = {
+    schedule<T>(_options: unknown, fn: () => Promise<T> | T): Promise<T> {
+      const job = chain.then(async () => {
+        const wait = last + ms - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        last = Date.now();
+        return fn();
+      });
+      chain = job.catch(() => undefined);
+      return job;
+    },
+  };
+  return { key: () => limiter };
+}
+
+/**
+ * An Octokit for `options.apiUrl` with retry and throttling. Rate-limit waits are logged as
+ * warnings; a request is retried at most twice after a rate limit.
+ */
+export function createOctokit(options: Omit<GitHubOptions, 'owner' | 'repo'>): GitHubOctokit {
+  const { log, timing = {} } = options;
+  log.secret(options.token);
+  const onLimit = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number): boolean => {
+    log.warning(`GitHub ${kind} rate limit on ${request.method} ${request.url}: retrying after ${retryAfter} s (retry ${retryCount + 1} of 2)`);
+    return retryCount < 2;
+  };
+  return new ThrottledOctokit({
+    auth: options.token,
+    baseUrl: options.apiUrl,
+    userAgent: 'trunkline-gitops-bump',
+    throttle: {
+      onRateLimit: onLimit('primary'),
+      onSecondaryRateLimit: onLimit('secondary'),
+      ...(timing.retryAfterUnitMs !== undefined ? { retryAfterBaseValue: timing.retryAfterUnitMs } : {}),
+      ...(timing.writeSpacingMs !== undefined ? { write: spacedGroup(timing.writeSpacingMs) as never } : {}),
+    },
+    retry: {
+      retries: timing.retries ?? 3,
+      ...(timing.retryAfterUnitMs !== undefined ? { retryAfterBaseValue: timing.retryAfterUnitMs } : {}),
+    },
+    log: { debug: (m: string) => log.debug(m), info: (m: string) => log.debug(m), warn: (m: string) => log.warning(m), error: (m: string) => log.error(m) },
+  });
+}
+
+function status(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'status' in error ? Number((error as { status: unknown }).status) : undefined;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Pull requests, labels and auto-merge on one repository. */
+export class GitHubRepository {
+  readonly octokit: GitHubOctokit;
+  readonly owner: string;
+  readonly repo: string;
+  private readonly log: Logger;
+
+  constructor(options: GitHubOptions, octokit: GitHubOctokit = createOctokit(options)) {
+    this.octokit = octokit;
+    this.owner = options.owner;
+    this.repo = options.repo;
+    this.log = options.log;
+  }
+
+  /** The open pull request from `head` (a branch of this repository) into `base`, if any. */
+  async findOpenPull(head: string, base: string): Promise<PullRequest | undefined> {
+    const r = await this.octokit.request('GET /repos/{owner}/{repo}/pulls', {
+      owner: this.owner, repo: this.repo, state: 'open', head: `${this.owner}:${head}`, base, per_page: 10,
+    });
+    const pr = r.data.find((p) => p.head.ref === head && p.base.ref === base);
+    return pr ? { number: pr.number, url: pr.html_url, nodeId: pr.node_id, title: pr.title, body: pr.body ?? '', headSha: pr.head.sha } : undefined;
+  }
+
+  /**
+   * Opens a pull request. When GitHub answers 422 "A pull request already exists" (a concurrent
+   * run won the race), the existing one is returned instead: never a second PR for one branch.
+   */
+  async createPull(head: string, base: string, title: string, body: string): Promise<{ pr: PullRequest; created: boolean }> {
+    try {
+      const r = await this.octokit.request('POST /repos/{owner}/{repo}/pulls', { owner: this.owner, repo: this.repo, head, base, title, body });
+      return { pr: { number: r.data.number, url: r.data.html_url, nodeId: r.data.node_id, title: r.data.title, body: r.data.body ?? '', headSha: r.data.head.sha }, created: true };
+    } catch (error) {
+      if (status(error) === 422 && /already exists/i.test(message(error))) {
+        const existing = await this.findOpenPull(head, base);
+        if (existing) return { pr: existing, created: false };
+      }
+      throw error;
+    }
+  }
+
+  /** Sets title and body (only the fields that differ; nothing is sent when both match). */
+  async updatePull(pr: PullRequest, title: string, body: string): Promise<boolean> {
+    const patch: { title?: string; body?: string } = {};
+    if (pr.title !== title) patch.title = title;
+    if (pr.body !== body) patch.body = body;
+    if (!Object.keys(patch).length) return false;
+    await this.octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { owner: this.owner, repo: this.repo, pull_number: pr.number, ...patch });
+    return true;
+  }
+
+  /** Adds labels to an issue or PR (existing labels stay; unknown names are created by GitHub). */
+  async addLabels(number: number, labels: readonly string[]): Promise<void> {
+    if (!labels.length) return;
+    await this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { owner: this.owner, repo: this.repo, issue_number: number, labels: [...labels] });
+  }
+
+  /**
+   * Enables auto-merge (GraphQL `enablePullRequestAutoMerge`). Refusals (the repository does not
+   * allow auto-merge, missing permission, the PR is already clean) are returned as a reason, not
+   * thrown: a bump must not fail because auto-merge is off.
+   */
+  async enableAutoMerge(pr: PullRequest, method: 'merge' | 'squash' | 'rebase'): Promise<{ enabled: true } | { enabled: false; reason: string }> {
+    try {
+      await this.octokit.graphql(
+        'mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $method }) { clientMutationId } }',
+        { id: pr.nodeId, method: method.toUpperCase() },
+      );
+      return { enabled: true };
+    } catch (error) {
+      return { enabled: false, reason: message(error) };
+    }
+  }
+
+  /** The repository's default branch. */
+  async defaultBranch(): Promise<string> {
+    return (await this.octokit.request('GET /repos/{owner}/{repo}', { owner: this.owner, repo: this.repo })).data.default_branch;
+  }
+
+  /** A `CommitStore` over this repository's Git Data API. */
+  commitStore(): GitHubCommitStore {
+    return new GitHubCommitStore(this, this.log);
+  }
+}
+
+/**
+ * The Git Data API as a `CommitStore`: refs, contents, blobs, trees, commits. Branch updates use
+ * `force: false`, so GitHub answers 422 "not a fast forward" when the branch moved meanwhile.
+ * File modes are not reported by the contents API; rewritten files keep `100644`.
+ */
+export class GitHubCommitStore implements CommitStore {
+  readonly description: string;
+  private readonly gh: GitHubRepository;
+  private readonly log: Logger;
+
+  constructor(gh: GitHubRepository, log: Logger) {
+    this.gh = gh;
+    this.log = log;
+    this.description = `github.com/${gh.owner}/${gh.repo}`;
+  }
+
+  private get params(): { owner: string; repo: string } {
+    return { owner: this.gh.owner, repo: this.gh.repo };
+  }
+
+  defaultBranch(): Promise<string | undefined> {
+    return this.gh.defaultBranch();
+  }
+
+  async branchHead(branch: string): Promise<string | undefined> {
+    try {
+      const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...this.params, ref: `heads/${branch}` });
+      return r.data.object.sha;
+    } catch (error) {
+      if (status(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    if (ancestor === descendant) return true;
+    // compare base...head: `behind` means head (ancestor) is contained in base (descendant).
+    const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', { ...this.params, basehead: `${descendant}...${ancestor}`, per_page: 1 });
+    return r.data.status === 'behind' || r.data.status === 'identical';
+  }
+
+  async listFiles(commit: string, globs: readonly string[]): Promise<string[]> {
+    const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { ...this.params, tree_sha: commit, recursive: '1' });
+    if (r.data.truncated) this.log.warning('GitHub truncated the tree listing; name files explicitly instead of globs for very large repositories');
+    return r.data.tree
+      .filter((e) => e.type === 'blob' && e.path && !/^\.git(hub)?\//.test(e.path) && globs.some((g) => posix.matchesGlob(e.path!, g)))
+      .map((e) => e.path!)
+      .sort();
+  }
+
+  async readFiles(commit: string, paths: readonly string[]): Promise<Map<string, RepoFile>> {
+    const out = new Map<string, RepoFile>();
+    for (const path of paths) {
+      let data: unknown;
+      try {
+        data = (await this.gh.octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { ...this.params, path, ref: commit })).data;
+      } catch (error) {
+        if (status(error) === 404) continue;
+        throw error;
+      }
+      const file = data as { type?: string; encoding?: string; content?: string; sha?: string };
+      if (Array.isArray(data) || file.type === 'dir') continue;
+      if (file.type === 'symlink') throw new Error(`${path} is a symbolic link on ${this.description}; a bump edits regular files only`);
+      if (file.type !== 'file' || !file.sha) continue;
+      let content: Buffer;
+      if (file.encoding === 'base64' && file.content !== undefined) {
+        content = Buffer.from(file.content, 'base64');
+      } else {
+        // Files over 1 MB come without content; the blob API returns them (base64) up to 100 MB.
+        const blob = await this.gh.octokit.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', { ...this.params, file_sha: file.sha });
+        content = Buffer.from(blob.data.content, 'base64');
+      }
+      out.set(path, { path, content, mode: '100644' });
+    }
+    return out;
+  }
+
+  async commit(parent: string, files: readonly RepoFile[], message: string, author?: GitAuthor): Promise<string> {
+    const tree = [];
+    for (const f of files) {
+      const blob = await this.gh.octokit.request('POST /repos/{owner}/{repo}/git/blobs', { ...this.params, content: f.content.toString('base64'), encoding: 'base64' });
+      tree.push({ path: f.path, mode: f.mode as '100644' | '100755', type: 'blob' as const, sha: blob.data.sha });
+    }
+    const parentCommit = await this.gh.octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { ...this.params, commit_sha: parent });
+    const newTree = await this.gh.octokit.request('POST /repos/{owner}/{repo}/git/trees', { ...this.params, base_tree: parentCommit.data.tree.sha, tree });
+    const commit = await this.gh.octokit.request('POST /repos/{owner}/{repo}/git/commits', {
+      ...this.params, message, tree: newTree.data.sha, parents: [parent], ...(author ? { author } : {}),
+    });
+    return commit.data.sha;
+  }
+
+  async updateBranch(branch: string, sha: string, expected: string | undefined): Promise<BranchUpdate> {
+    try {
+      if (expected === undefined) {
+        await this.gh.octokit.request('POST /repos/{owner}/{repo}/git/refs', { ...this.params, ref: `refs/heads/${branch}`, sha });
+      } else {
+        await this.gh.octokit.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', { ...this.params, ref: `heads/${branch}`, sha, force: false });
+      }
+      return 'updated';
+    } catch (error) {
+      // 422: "Update is not a fast forward" / "Reference already exists"; 409: conflict while moving.
+      if (status(error) === 422 || status(error) === 409) return 'rejected';
+      throw error;
+    }
+  }
+}
