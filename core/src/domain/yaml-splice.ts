@@ -183,16 +183,16 @@ function recordAliases(ctx: WalkContext, node: Scalar, aliases: readonly Node[])
 }
 
 /** Detects the Helm-style image mapping `{registry?, repository|image, tag, digest?}`. */
-function mapCandidate(map: YAMLMap, path: (string | number)[], ctx: WalkContext): Candidate | undefined {
+function mapCandidate(map: YAMLMap, path: (string | number)[], ctx: WalkContext, key?: string): Candidate | undefined {
   const repoKey = isEditable(mapGet(map, 'repository', ctx)) ? 'repository' : 'image';
   const repoNode = stringScalar(mapGet(map, repoKey, ctx));
   if (!repoNode) return undefined;
   const tagAliases: Node[] = [];
   const tagValue = mapGet(map, 'tag', ctx, tagAliases);
   const hasTagKey = map.items.some((p) => keyText(p.key) === 'tag');
-  // A `repository` with no sibling `tag` is not an image (e.g. volsync's restic `repository:`),
-  // unless it is spelled as an image key; then it is listed but cannot be bumped.
-  if (!hasTagKey && repoKey === 'repository') return undefined;
+  // A `repository` with no sibling `tag` is not an image (e.g. volsync's restic `repository:`)
+  // unless the map sits under an `…image` key; then it is listed but cannot be bumped.
+  if (!hasTagKey && repoKey === 'repository' && !(key !== undefined && /image$/i.test(key))) return undefined;
   const registryNode = stringScalar(mapGet(map, 'registry', ctx));
   const repoText = sourceValue(repoNode);
   const registry = registryNode ? sourceValue(registryNode).replace(/\/+$/, '') : '';
@@ -261,7 +261,7 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, key: s
       ctx.stack.add(resolved);
       try {
         if (isMap(resolved)) {
-          const c = mapCandidate(resolved, path, ctx);
+          const c = mapCandidate(resolved, path, ctx, key);
           if (c) ctx.candidates.push(c);
           for (const pair of resolved.items) {
             const k = keyText(pair.key);
@@ -528,7 +528,7 @@ function documentCandidates(doc: Document.Parsed, docIndex: number, request: Spl
     }
     // A scalar: the tag of the parent image map, or a reference string under any key.
     if (isMap(hit.parent)) {
-      const c = mapCandidate(hit.parent, hit.path.slice(0, -1), ctx);
+      const c = mapCandidate(hit.parent, hit.path.slice(0, -1), ctx, String(hit.path.at(-2) ?? ''));
       if (c && (c.tagNode === hit.node || c.digestNode === hit.node)) return [c];
     }
     const scalar = stringScalar(hit.node);
