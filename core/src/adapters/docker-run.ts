@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { docker } from './docker.ts';
+
+/**
+ * Running a container under test: start it labelled and uniquely named, watch its state, read
+ * its logs, stop it with SIGTERM and remove it. Every call has a timeout, so nothing here can hang
+ * a job. Research note service-metrics.md §7 (failure modes) and §11.5 (lifecycle).
+ */
+
+/** The label every container started by verify-metrics carries; its value is the run id. */
+export const VERIFY_METRICS_LABEL = 'org.trunkline.verify-metrics';
+
+export interface ContainerSpec {
+  image: string;
+  /** Unique container name (see `uniqueContainerName`). */
+  name: string;
+  labels: Record<string, string>;
+  /** Passed through a temporary `--env-file` (mode 0600), so values never appear in argv or logs. */
+  env: Record<string, string>;
+  /** `host`: share the host's network (the app listens on the port given in env). `bridge`: publish `publishPort`. */
+  network: 'bridge' | 'host';
+  /** Container port to publish as `127.0.0.1::<port>` (ephemeral host port) in bridge mode. */
+  publishPort?: number;
+  /** Extra `docker run` arguments, already split (no shell evaluation). */
+  extraArgs: readonly string[];
+}
+
+export interface ContainerState {
+  status: string;
+  running: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+}
+
+/** `docker` failed; `firstLine` is the first non-empty stderr line (what E01/E02 report). */
+export class DockerRunError extends Error {
+  readonly firstLine: string;
+  constructor(message: string, firstLine: string) {
+    super(message);
+    this.name = 'DockerRunError';
+    this.firstLine = firstLine;
+  }
+}
+
+const firstLine = (text: string): string => text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+
+/**
+ * A container name unique per job and call: `<prefix>-<runId>-<attempt>-<6 hex>`, reduced to the
+ * characters Docker allows (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`). Parallel matrix jobs share run id and
+ * attempt, so the random part is what keeps them apart.
+ */
+export function uniqueContainerName(prefix: string, runId: string, attempt: string): string {
+  const clean = (s: string): string => s.replace(/[^a-zA-Z0-9_.-]/g, '-');
+  return `${clean(prefix)}-${clean(runId)}-${clean(attempt)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The daemon's version, or `DockerRunError` with the client's first stderr line (no daemon, no CLI). */
+export async function dockerServerVersion(timeoutMs = 15_000): Promise<string> {
+  try {
+    const r = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs, allowFailure: true });
+    if (r.code !== 0) throw new DockerRunError(`docker version exited ${r.code}`, firstLine(r.stderr) || firstLine(r.stdout) || `exit code ${r.code}`);
+    return r.stdout.trim();
+  } catch (error) {
+    if (error instanceof DockerRunError) throw error;
+    throw new DockerRunError((error as Error).message, firstLine((error as Error).message));
+  }
+}
+
+/** The `docker run -d` argv for a spec (exported for tests; the env file path is passed in). */
+export function runArgs(spec: ContainerSpec, envFile: string): string[] {
+  const args = ['run', '-d', '--name', spec.name];
+  for (const [k, v] of Object.entries(spec.labels)) args.push('--label', `${k}=${v}`);
+  args.push('--env-file', envFile);
+  if (spec.network === 'host') args.push('--network', 'host');
+  else if (spec.publishPort !== undefined) args.push('--publish', `127.0.0.1::${spec.publishPort}`);
+  args.push(...spec.extraArgs, spec.image);
+  return args;
+}
+
+/**
+ * `docker run -d` the spec; resolves with the container id. Rejects with `DockerRunError` carrying
+ * the first stderr line (bad image, name clash, invalid argument). `timeoutMs` covers a pull.
+ */
+export async function startContainer(spec: ContainerSpec, timeoutMs = 300_000): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'trunkline-env-'));
+  const envFile = join(dir, 'env');
+  try {
+    writeFileSync(envFile, Object.entries(spec.env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+    const r = await docker(runArgs(spec, envFile), { timeoutMs, allowFailure: true });
+    if (r.code !== 0) throw new DockerRunError(`docker run exited ${r.code}`, firstLine(r.stderr) || `exit code ${r.code}`);
+    return r.stdout.trim();
+  } catch (error) {
+    if (error instanceof DockerRunError) throw error;
+    throw new DockerRunError((error as Error).message, firstLine((error as Error).message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The container's state from `docker inspect`, or `undefined` when it no longer exists. */
+export async function containerState(id: string): Promise<ContainerState | undefined> {
+  const r = await docker(['inspect', '--format', '{{json .State}}', id], { timeoutMs: 15_000, allowFailure: true });
+  if (r.code !== 0) return undefined;
+  const s = JSON.parse(r.stdout) as { Status: string; Running: boolean; ExitCode: number; OOMKilled: boolean };
+  return { status: s.Status, running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled };
+}
+
+/** Parses `docker port` output (`127.0.0.1:49153`, possibly several lines) into the IPv4 loopback port. */
+export function parsePortOutput(stdout: string): number | undefined {
+  for (const line of stdout.split('\n')) {
+    const m = /^(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)$/.exec(line.trim());
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
+
+/** The host port Docker published for `containerPort/tcp` (bridge mode). */
+export async function publishedPort(id: string, containerPort: number): Promise<number> {
+  const r = await docker(['port', id, `${containerPort}/tcp`], { timeoutMs: 15_000, allowFailure: true });
+  const port = parsePortOutput(r.stdout);
+  if (port === undefined) throw new DockerRunError(`no published port for ${containerPort}/tcp`, firstLine(r.stderr) || r.stdout.trim());
+  return port;
+}
+
+/** The last `tail` lines of the container's stdout and stderr (empty when it is gone). */
+export async function containerLogs(id: string, tail: number): Promise<string> {
+  const r = await docker(['logs', '--tail', String(tail), id], { timeoutMs: 30_000, allowFailure: true });
+  if (r.code !== 0) return '';
+  return [r.stdout.trimEnd(), r.stderr.trimEnd()].filter(Boolean).join('\n');
+}
+
+/**
+ * `docker stop -t <seconds>`: SIGTERM, then SIGKILL at the deadline. Resolves with the wall time
+ * in milliseconds and the exit code afterwards (137 = killed at the deadline).
+ */
+export async function stopContainer(id: string, timeoutSeconds: number): Promise<{ durationMs: number; exitCode: number | undefined }> {
+  const start = performance.now();
+  await docker(['stop', '-t', String(timeoutSeconds), id], { timeoutMs: timeoutSeconds * 1000 + 30_000, allowFailure: true });
+  const durationMs = Math.round(performance.now() - start);
+  return { durationMs, exitCode: (await containerState(id))?.exitCode };
+}
+
+/** `docker rm -f`; true when the container is gone afterwards (also when it never existed). */
+export async function removeContainer(idOrName: string): Promise<boolean> {
+  const r = await docker(['rm', '-f', idOrName], { timeoutMs: 60_000, allowFailure: true });
+  return r.code === 0 || /No such container/i.test(r.stderr);
+}
+
+/** Ids of all containers (running or not) carrying `label` (with `value` when given). */
+export async function listLabelledContainers(label: string, value?: string): Promise<string[]> {
+  const filter = value === undefined ? label : `${label}=${value}`;
+  const r = await docker(['ps', '-aq', '--filter', `label=${filter}`], { timeoutMs: 15_000 });
+  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+}

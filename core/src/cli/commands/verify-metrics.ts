@@ -1,0 +1,69 @@
+import type { CliCommand } from '../command.ts';
+import { parseFlags } from '../command.ts';
+import { VERIFY_METRICS_INPUTS, verifyMetricsConfigFromInputs } from '../../domain/verify-metrics-config.ts';
+import type { VerifyMetricsConfig, VerifyMetricsRawInputs } from '../../domain/verify-metrics-config.ts';
+import { runVerifyMetrics } from '../../stages/verify-metrics.ts';
+
+/** Inputs that may be given several times on the command line (joined with newlines). */
+const REPEATABLE = new Set(['env', 'expect', 'lint-ignore']);
+
+const flags = {
+  ...Object.fromEntries(VERIFY_METRICS_INPUTS.map((name) => [name, REPEATABLE.has(name) ? { type: 'string', multiple: true } : { type: 'string' }])),
+  'output-dir': { type: 'string' },
+} as Record<string, { type: 'string'; multiple?: boolean }>;
+
+/**
+ * The `VerifyMetricsConfig` for `trunkline verify-metrics` argv. Flags carry the action's input
+ * names (`--base-url`, `--expect`, ...) and go through the same conversion and validation as
+ * action-verify-metrics' context; `--env`, `--expect` and `--lint-ignore` repeat.
+ */
+export function verifyMetricsConfigFromArgv(argv: string[]): VerifyMetricsConfig {
+  const { values, positionals } = parseFlags(argv, flags);
+  const raw: VerifyMetricsRawInputs = {};
+  for (const name of VERIFY_METRICS_INPUTS) {
+    const value = values[name] as string | string[] | undefined;
+    if (value !== undefined) raw[name] = Array.isArray(value) ? value.join('\n') : value;
+  }
+  if (!raw.image && !raw['base-url'] && positionals[0]) raw.image = positionals[0];
+  const extra: Partial<VerifyMetricsConfig> = {};
+  if (typeof values['output-dir'] === 'string') extra.outputDir = values['output-dir'];
+  return verifyMetricsConfigFromInputs(raw, extra);
+}
+
+export const command: CliCommand = {
+  name: 'verify-metrics',
+  summary: 'Run an image (or probe a base URL), scrape /metrics and check expectations',
+  usage: `Usage: trunkline verify-metrics (--image IMAGE | --base-url URL) [options]
+
+Starts the container (or uses a running service), waits for readiness, sends probe requests,
+scrapes the metrics endpoint until every expectation holds, lints with promtool, checks that
+SIGTERM stops the container with exit code 0, and removes the container.
+
+Options (the same names, forms and defaults as action-verify-metrics' inputs):
+  --image IMAGE               image to run (or give it as the first positional argument)
+  --base-url URL              verify an already running service instead (no Docker)
+  --network bridge|host       bridge publishes 127.0.0.1::PORT; host passes a free port as PORT (default bridge)
+  --container-port N          port inside the container (default 8080)
+  --env KEY=VALUE             container environment, repeatable (default ENABLE_METRICS=true)
+  --docker-args "ARGS"        extra docker run arguments (default --read-only --cap-drop=ALL --security-opt=no-new-privileges)
+  --readiness-path PATH       polled until 200 (default /readyz)
+  --readiness-timeout S       seconds (default 30)
+  --probe-path PATH           requested before scraping (default /)
+  --probe-count N             sequential probe requests (default 5)
+  --probe-expect-status S     200 or a class such as 2xx (default 2xx)
+  --metrics-path PATH         (default /metrics)
+  --expect EXPR               expectation, repeatable, e.g. 'http_requests_total{handler="/"} >= 1'
+  --expect-timeout S          seconds of re-scraping until all hold (default 10)
+  --max-series N              fail above this many samples (default 2000)
+  --lint off|warn|error       promtool check metrics (default warn)
+  --promtool-path PATH        promtool binary (default: promtool on PATH)
+  --lint-ignore NAME          metric whose lint problems are tolerated, repeatable ('' = none)
+  --check-shutdown true|false docker stop and require exit code 0 (default true)
+  --shutdown-timeout S        seconds (default 15)
+  --log-lines N               container log lines shown (default 200)
+  --keep-container true|false leave the container for debugging (default false)
+  --output-dir DIR            where the final scrape is saved (default: the temp dir)`,
+  async run(argv, log) {
+    return runVerifyMetrics(verifyMetricsConfigFromArgv(argv), log);
+  },
+};

@@ -1,0 +1,388 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../report/logger.ts';
+import type { Finding, StageResult } from '../report/result.ts';
+import { ExpositionError, decodeExposition, formatValue, parseExposition } from '../domain/exposition.ts';
+import type { Exposition, ExpositionFormat } from '../domain/exposition.ts';
+import { evaluateAll, presentSeries } from '../domain/expectations.ts';
+import type { Expectation, ExpectationResult } from '../domain/expectations.ts';
+import {
+  VERIFY_METRICS_LABEL, DockerRunError, containerLogs, containerState, dockerServerVersion, publishedPort, removeContainer,
+  startContainer, stopContainer, uniqueContainerName,
+} from '../adapters/docker-run.ts';
+import { HttpProbeError, httpGet } from '../adapters/http-probe.ts';
+import type { HttpResponse } from '../adapters/http-probe.ts';
+import { findPromtool, promtoolCheckMetrics } from '../adapters/promtool.ts';
+import { freePort } from '../local/free-port.ts';
+import { validateVerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
+import type { VerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
+import { writeFileAtomic } from '../report/summary-file.ts';
+import { markdownTable, outputToString } from '../report/render.ts';
+
+/**
+ * Stage `verify-metrics`: run the image (or use a running service at `baseUrl`), wait for
+ * readiness while watching for an early exit, send probe requests, scrape `/metrics` until the
+ * expectations hold or time runs out, check cardinality, lint with promtool, check that SIGTERM
+ * stops the container cleanly, and always remove the container. Spec: research note
+ * service-metrics.md §11 (inputs §11.2, outputs §11.3, language §11.4, lifecycle §11.5,
+ * messages E01–E15 §11.6).
+ */
+
+export type { LintMode, MetricsNetwork, VerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
+export { DEFAULT_DOCKER_ARGS, DEFAULT_EXPECTATION, DEFAULT_LINT_IGNORE, MetricsInputError, defaultVerifyMetricsConfig, verifyMetricsConfigFromInputs } from '../domain/verify-metrics-config.ts';
+
+/** Outputs, named exactly as the action's outputs (§11.3). */
+export type VerifyMetricsOutputs = {
+  'container-id'?: string;
+  'host-port'?: number;
+  'ready-ms'?: number;
+  'series-count'?: number;
+  'metrics-file'?: string;
+  results?: ExpectationResult[];
+  'lint-problems'?: number;
+  'shutdown-ms'?: number;
+  'shutdown-exit-code'?: number;
+};
+
+const STAGE = 'verify-metrics';
+const PREFIX = 'verify-metrics:';
+
+/** E01–E14: the stage ran and the service (or the machine) failed a check. `message` is the §11.6 text. */
+export class MetricsCheckError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(`${PREFIX} ${message}`);
+    this.name = 'MetricsCheckError';
+    this.code = code;
+  }
+}
+
+/** Does `status` match `pattern` (`200` exactly or a class such as `2xx`)? */
+export function statusMatches(status: number, pattern: string): boolean {
+  return pattern.endsWith('xx') ? String(status)[0] === pattern[0] && status >= 100 && status < 600 : String(status) === pattern;
+}
+
+/**
+ * Checks a scrape's Content-Type (§1.2, §11.6 E07): `text/plain` (version absent, 0.0.4 or 1.0.0)
+ * is the text format; `application/openmetrics-text` is OpenMetrics. Returns the format or undefined.
+ */
+export function expositionFormatOf(contentType: string | undefined): ExpositionFormat | undefined {
+  if (!contentType) return undefined;
+  const [media, ...params] = contentType.split(';').map((p) => p.trim().toLowerCase());
+  const version = params.find((p) => p.startsWith('version='))?.slice('version='.length).replace(/"/g, '');
+  if (media === 'text/plain' && (version === undefined || version === '0.0.4' || version === '1.0.0')) return 'text';
+  if (media === 'application/openmetrics-text') return 'openmetrics';
+  return undefined;
+}
+
+const truncate = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+interface Target {
+  baseUrl: string;
+  containerId?: string;
+}
+
+/**
+ * Runs the stage. Bad config → throws `MetricsInputError` (E15) before any side effect. Every
+ * other failure is a `failed` result whose `error` is the §11.6 message (E01–E14), with the
+ * outputs known so far. A container, once started, is removed in `finally` (unless `keepContainer`).
+ */
+export async function runVerifyMetrics(cfg: VerifyMetricsConfig, log: Logger): Promise<StageResult<VerifyMetricsOutputs>> {
+  const expectations = validateVerifyMetricsConfig(cfg);
+  const start = performance.now();
+  const outputs: VerifyMetricsOutputs = {};
+  const notes: string[] = [];
+  const findings: Finding[] = [];
+  let results: ExpectationResult[] = [];
+  let containerId: string | undefined;
+  let error: MetricsCheckError | undefined;
+  try {
+    const target: Target = cfg.baseUrl
+      ? { baseUrl: cfg.baseUrl.replace(/\/+$/, '') }
+      : await startTarget(cfg, log, outputs, (id) => { containerId = id; });
+    const readyMs = await waitForReadiness(cfg, target, log);
+    outputs['ready-ms'] = readyMs;
+    log.info(`ready after ${readyMs} ms (${target.baseUrl}${cfg.readinessPath})`);
+    await sendProbes(cfg, target, log);
+    const scrape = await scrapeUntil(cfg, target, expectations, log, (r) => { results = r; outputs.results = r; });
+    outputs['series-count'] = scrape.exposition.samples.length;
+    outputs['metrics-file'] = await saveScrape(cfg, scrape.text, containerId);
+    const failing = results.filter((r) => !r.pass);
+    for (const r of failing) findings.push({ id: r.expectation, message: failureMessage(r, expectations, scrape.exposition).message, severity: 'error' });
+    if (failing.length) throw failureMessage(failing[0]!, expectations, scrape.exposition);
+    const count = scrape.exposition.samples.length;
+    if (count > cfg.maxSeries) throw new MetricsCheckError('E12', `${count} series exceed max-series ${cfg.maxSeries}`);
+    outputs['lint-problems'] = await lint(cfg, scrape, log, notes, findings);
+    if (containerId && cfg.checkShutdown) {
+      const stop = await stopContainer(containerId, cfg.shutdownTimeoutSeconds);
+      outputs['shutdown-ms'] = stop.durationMs;
+      if (stop.exitCode !== undefined) outputs['shutdown-exit-code'] = stop.exitCode;
+      log.info(`docker stop took ${stop.durationMs} ms, exit code ${stop.exitCode ?? 'unknown'}`);
+      if (stop.exitCode !== 0) {
+        throw new MetricsCheckError('E14', `container did not stop cleanly after SIGTERM: exit code ${stop.exitCode ?? 'unknown'} after ${stop.durationMs} ms`);
+      }
+    } else if (containerId) {
+      notes.push('shutdown check skipped (check-shutdown: false)');
+    }
+  } catch (caught) {
+    if (!(caught instanceof MetricsCheckError)) throw caught;
+    error = caught;
+  } finally {
+    if (containerId) await cleanup(cfg, containerId, log, notes);
+  }
+  const durationMs = Math.round(performance.now() - start);
+  // No log.error here: the door reports `error` once (an ::error:: annotation via setFailed, or the CLI table).
+  if (error) {
+    if (!findings.length) findings.push({ id: error.code, message: error.message.split('\n')[0]!, severity: 'error' });
+  }
+  const result: StageResult<VerifyMetricsOutputs> = {
+    name: STAGE,
+    status: error ? 'failed' : 'passed',
+    durationMs,
+    outputs,
+    findings,
+    notes,
+    ...(error ? { error: error.message } : {}),
+  };
+  result.summaryMarkdown = verifyMetricsMarkdown(result, results);
+  return result;
+}
+
+async function startTarget(cfg: VerifyMetricsConfig, log: Logger, outputs: VerifyMetricsOutputs, started: (id: string) => void): Promise<Target> {
+  try {
+    log.info(`docker ${await dockerServerVersion()}`);
+  } catch (e) {
+    throw new MetricsCheckError('E01', `docker is not available: ${(e as DockerRunError).firstLine ?? (e as Error).message}`);
+  }
+  const runId = cfg.runId ?? process.env.GITHUB_RUN_ID ?? 'local';
+  const name = cfg.containerName ?? uniqueContainerName('vm', runId, process.env.GITHUB_RUN_ATTEMPT ?? String(process.pid));
+  const hostMode = cfg.network === 'host';
+  const hostPort = hostMode ? await freePort() : undefined;
+  const env = hostPort === undefined ? cfg.env : { ...cfg.env, PORT: String(hostPort) };
+  let id: string;
+  try {
+    id = await startContainer({
+      image: cfg.image!, name, labels: { [VERIFY_METRICS_LABEL]: runId }, env, network: cfg.network,
+      publishPort: cfg.port, extraArgs: cfg.dockerArgs,
+    }, cfg.startTimeoutMs);
+  } catch (e) {
+    // A failed `docker run` can still leave a created container behind under our name.
+    await removeContainer(name);
+    throw new MetricsCheckError('E02', `failed to start container from ${cfg.image}: ${(e as DockerRunError).firstLine ?? (e as Error).message}`);
+  }
+  started(id);
+  outputs['container-id'] = id;
+  log.info(`started ${name} (${id.slice(0, 12)}) from ${cfg.image}, network ${cfg.network}`);
+  let port = hostPort;
+  if (port === undefined) {
+    try {
+      port = await publishedPort(id, cfg.port);
+    } catch {
+      // No port means the container already died or never exposed it: let readiness say which.
+      const state = await containerState(id);
+      if (state && !state.running) throw await exitedEarly(cfg, id, state.exitCode, 0);
+      throw new MetricsCheckError('E02', `failed to start container from ${cfg.image}: port ${cfg.port}/tcp was not published`);
+    }
+  }
+  outputs['host-port'] = port;
+  return { baseUrl: `http://127.0.0.1:${port}`, containerId: id };
+}
+
+async function exitedEarly(cfg: VerifyMetricsConfig, id: string, exitCode: number, elapsedMs: number): Promise<MetricsCheckError> {
+  const logs = await containerLogs(id, cfg.logLines);
+  return new MetricsCheckError('E03', `container exited with code ${exitCode} before becoming ready (after ${elapsedMs} ms)${logs ? `\n${logs}` : ''}`);
+}
+
+const errorCode = (e: unknown): string => (e instanceof HttpProbeError ? e.code : (e as Error).message);
+
+/** Polls readiness every 250 ms (1 s per request) and the container state; returns ms until 200. */
+async function waitForReadiness(cfg: VerifyMetricsConfig, target: Target, log: Logger): Promise<number> {
+  const start = performance.now();
+  const deadline = start + cfg.readinessTimeoutMs;
+  const url = `${target.baseUrl}${cfg.readinessPath}`;
+  for (;;) {
+    let last: string;
+    if (target.containerId) {
+      const state = await containerState(target.containerId);
+      if (!state || !state.running) {
+        throw await exitedEarly(cfg, target.containerId, state?.exitCode ?? -1, Math.round(performance.now() - start));
+      }
+    }
+    const remaining = deadline - performance.now();
+    try {
+      const r = await httpGet(url, { timeoutMs: Math.max(50, Math.min(1000, remaining)) });
+      if (r.status === 200) return Math.round(performance.now() - start);
+      last = String(r.status);
+    } catch (e) {
+      last = errorCode(e);
+    }
+    if (performance.now() >= deadline) {
+      const logs = target.containerId ? await containerLogs(target.containerId, cfg.logLines) : '';
+      throw new MetricsCheckError('E04', `readiness timeout: GET ${cfg.readinessPath} did not return 200 within ${cfg.readinessTimeoutMs / 1000}s (last: ${last})${logs ? `\n${logs}` : ''}`);
+    }
+    log.debug(`not ready yet: GET ${cfg.readinessPath} → ${last}`);
+    await sleep(Math.max(0, Math.min(250, deadline - performance.now())));
+  }
+}
+
+async function sendProbes(cfg: VerifyMetricsConfig, target: Target, log: Logger): Promise<void> {
+  for (let i = 1; i <= cfg.probeCount; i++) {
+    let status: string;
+    try {
+      const r = await httpGet(`${target.baseUrl}${cfg.probePath}`, { timeoutMs: 2000 });
+      if (statusMatches(r.status, cfg.probeExpectStatus)) continue;
+      status = String(r.status);
+    } catch (e) {
+      status = errorCode(e);
+    }
+    throw new MetricsCheckError('E05', `probe ${i}/${cfg.probeCount} GET ${cfg.probePath} returned ${status}, expected ${cfg.probeExpectStatus}`);
+  }
+  if (cfg.probeCount) log.info(`${cfg.probeCount} probe(s) GET ${cfg.probePath} returned ${cfg.probeExpectStatus}`);
+}
+
+interface Scrape {
+  text: string;
+  exposition: Exposition;
+}
+
+/**
+ * Scrapes every 500 ms until every expectation holds or `expectTimeoutMs` passes (the server may
+ * record a request only after the response finished, §7). A bad status, Content-Type or
+ * exposition fails at once: retrying cannot fix it. Returns the last scrape.
+ */
+async function scrapeUntil(
+  cfg: VerifyMetricsConfig, target: Target, expectations: Expectation[], log: Logger, onResults: (r: ExpectationResult[]) => void,
+): Promise<Scrape> {
+  const deadline = performance.now() + cfg.expectTimeoutMs;
+  const url = `${target.baseUrl}${cfg.metricsPath}`;
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    let response: HttpResponse | undefined;
+    try {
+      response = await httpGet(url, { timeoutMs: 5000, headers: { Accept: 'text/plain;version=0.0.4' } });
+    } catch (e) {
+      if (performance.now() >= deadline) throw new MetricsCheckError('E06', `GET ${cfg.metricsPath} returned ${errorCode(e)}`);
+      log.debug(`scrape ${attempt} failed: ${errorCode(e)}`);
+      await sleep(500);
+      continue;
+    }
+    if (response.status !== 200) {
+      throw new MetricsCheckError('E06', `GET ${cfg.metricsPath} returned ${response.status}${response.status === 404 ? ' (is ENABLE_METRICS=true set?)' : ''}`);
+    }
+    const contentType = String(response.headers['content-type'] ?? '');
+    const format = expositionFormatOf(contentType);
+    if (!format) throw new MetricsCheckError('E07', `unexpected Content-Type "${contentType}" for ${cfg.metricsPath} (expected text/plain; version=0.0.4)`);
+    let scrape: Scrape;
+    try {
+      const text = decodeExposition(response.body);
+      scrape = { text, exposition: parseExposition(text, { format: format === 'openmetrics' ? 'openmetrics' : 'auto' }) };
+    } catch (e) {
+      if (!(e instanceof ExpositionError)) throw e;
+      if (e.kind === 'duplicate') throw new MetricsCheckError('E09', `duplicate series at line ${e.line}: ${e.reason.replace(/^duplicate series /, '')}`);
+      throw new MetricsCheckError('E08', `exposition parse error at line ${e.line}: ${e.reason}: ${truncate(e.text, 120)}`);
+    }
+    const results = evaluateAll(expectations, scrape.exposition);
+    onResults(results);
+    const failing = results.filter((r) => !r.pass).length;
+    if (failing === 0 || performance.now() >= deadline) {
+      log.info(`scrape ${attempt}: ${scrape.exposition.samples.length} series, ${results.length - failing}/${results.length} expectation(s) hold`);
+      return scrape;
+    }
+    log.debug(`scrape ${attempt}: ${failing} expectation(s) do not hold yet`);
+    await sleep(Math.max(0, Math.min(500, deadline - performance.now())));
+  }
+}
+
+/** E10 (nothing matched) or E11 (matched, but the value or an absence check failed). */
+function failureMessage(r: ExpectationResult, expectations: Expectation[], exposition: Exposition): MetricsCheckError {
+  const e = expectations.find((x) => x.source === r.expectation)!;
+  if (!e.absent && r.matched === 0) {
+    const present = presentSeries(e.metric, exposition.samples, 5);
+    const detail = present.length ? `present ${e.metric} series: ${present.join('; ')}` : `metric ${e.metric} is absent`;
+    return new MetricsCheckError('E10', `expected series not found: ${r.expectation}; ${detail}`);
+  }
+  const value = r.value === null ? 'nothing' : typeof r.value === 'number' ? formatValue(r.value) : r.value;
+  return new MetricsCheckError('E11', `expectation failed: ${r.expectation} (observed ${value} over ${r.matched} series)`);
+}
+
+async function saveScrape(cfg: VerifyMetricsConfig, text: string, containerId: string | undefined): Promise<string> {
+  const dir = cfg.outputDir ?? process.env.RUNNER_TEMP ?? tmpdir();
+  const file = join(dir, `verify-metrics-${containerId?.slice(0, 12) ?? `${process.pid}-${Date.now()}`}.prom`);
+  await writeFileAtomic(file, text);
+  return file;
+}
+
+/** promtool lint of the final scrape (§11.5 step 6); returns the number of problems outside `lintIgnore`. */
+async function lint(cfg: VerifyMetricsConfig, scrape: Scrape, log: Logger, notes: string[], findings: Finding[]): Promise<number | undefined> {
+  if (cfg.lint === 'off') return undefined;
+  if (scrape.exposition.format === 'openmetrics') {
+    notes.push('lint skipped: promtool check metrics reads only the text format 0.0.4 and the scrape is OpenMetrics');
+    return undefined;
+  }
+  const binary = await findPromtool(cfg.promtoolPath);
+  if (!binary) {
+    if (cfg.lint === 'error') throw new MetricsCheckError('E13', 'promtool lint: promtool not found');
+    const note = `lint skipped: promtool not found${cfg.promtoolPath ? ` at ${cfg.promtoolPath}` : ' on PATH'} (Debian/Ubuntu package "prometheus")`;
+    notes.push(note);
+    log.info(note);
+    return undefined;
+  }
+  const result = await promtoolCheckMetrics(binary, scrape.text);
+  if (result.parseError) {
+    // Our parser accepted what promtool rejects: only possible for inputs it cannot judge.
+    notes.push(`promtool could not parse the scrape: ${result.parseError}`);
+    log.warning(`promtool could not parse the scrape: ${result.parseError}`);
+    return undefined;
+  }
+  const ignore = new Set(cfg.lintIgnore);
+  const outside = result.problems.filter((p) => !ignore.has(p.metric));
+  const ignored = result.problems.length - outside.length;
+  if (ignored) notes.push(`${ignored} promtool problem(s) tolerated by lint-ignore`);
+  if (outside.length === 0) {
+    log.info(`promtool check metrics: ${ignored ? `${ignored} ignored problem(s)` : 'clean'}`);
+    return 0;
+  }
+  const list = outside.map((p) => `${p.metric} ${p.problem}`);
+  if (cfg.lint === 'error') {
+    throw new MetricsCheckError('E13', `promtool lint: ${outside.length} problem(s) outside lint-ignore: ${list.join('; ')}`);
+  }
+  for (const line of list) {
+    log.warning(`promtool: ${line}`);
+    findings.push({ id: 'promtool', message: line, severity: 'warning' });
+  }
+  return outside.length;
+}
+
+/** Prints the container's logs in a collapsed group, then removes it (unless `keepContainer`). */
+async function cleanup(cfg: VerifyMetricsConfig, id: string, log: Logger, notes: string[]): Promise<void> {
+  try {
+    const logs = await containerLogs(id, cfg.logLines);
+    await log.group(`container logs (last ${cfg.logLines} lines)`, async () => { log.info(logs || '(no output)'); });
+  } catch (e) {
+    log.warning(`could not read container logs: ${(e as Error).message}`);
+  }
+  if (cfg.keepContainer) {
+    notes.push(`container ${id.slice(0, 12)} kept (keep-container: true); remove it with docker rm -f ${id.slice(0, 12)}`);
+    return;
+  }
+  if (!(await removeContainer(id))) log.warning(`could not remove container ${id.slice(0, 12)}; the post step will retry`);
+}
+
+/** Job-summary section: status line, error, a row per expectation with its observed value, outputs. */
+export function verifyMetricsMarkdown(result: StageResult<VerifyMetricsOutputs>, results: readonly ExpectationResult[]): string {
+  const icon = result.status === 'passed' ? '✅' : result.status === 'failed' ? '❌' : '⏭️';
+  const parts = [`### ${icon} ${result.name}: ${result.status} (${result.durationMs} ms)`];
+  if (result.error) parts.push(`**Error:** ${result.error.split('\n')[0]}`);
+  if (results.length) {
+    parts.push(markdownTable([
+      ['Expectation', 'Matched series', 'Observed value', 'Result'],
+      ...results.map((r) => [`\`${r.expectation}\``, String(r.matched), r.value === null ? '—' : String(r.value), r.pass ? '✅ pass' : '❌ fail']),
+    ]));
+  }
+  for (const note of result.notes) parts.push(`- ${note}`);
+  const shown = Object.entries(result.outputs).filter(([k, v]) => v !== undefined && k !== 'results');
+  if (shown.length) parts.push(markdownTable([['Output', 'Value'], ...shown.map(([k, v]) => [k, `\`${outputToString(v)}\``])]));
+  return parts.join('\n\n');
+}
