@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, rename, rm, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -115,6 +116,14 @@ export function validateScanConfig(cfg: ScanConfig): ScanConfig {
   // fs scans default to the current directory; a given report is only checked against a target named explicitly.
   const target = cfg.target ?? (cfg.mode === 'fs' && !cfg.report ? '.' : undefined);
   return { ...cfg, failOn, scanners: [...new Set(scanners)], ...(target !== undefined ? { target } : {}) };
+}
+
+/**
+ * Trivy's default ignore file: `[".trivyignore"]` when `cwd` has one, else `[]`. The action and
+ * the CLI use it when no ignore file is named, so behaviour matches a plain `trivy` run.
+ */
+export function defaultIgnoreFiles(cwd: string): string[] {
+  return existsSync(join(cwd, '.trivyignore')) ? ['.trivyignore'] : [];
 }
 
 async function readReport(path: string): Promise<string> {
