@@ -170,7 +170,7 @@ describe('admin API with ADMIN_TOKEN', () => {
   afterAll(async () => { await svc.stop(); });
 
   it('is 401 unauthorized without the bearer token, or with a wrong one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: token }, { authorization: `Basic ${token}` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: token }, { authorization: `Basic ${token}` }]) {
       const reply = await request(svc.port, '/admin/flags', { headers });
       expectError(reply, 401, 'unauthorized');
       expect(reply.headers['www-authenticate']).toBe('Bearer');

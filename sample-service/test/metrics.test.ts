@@ -106,12 +106,12 @@ describe('metrics contract', () => {
 
   it('answers 500 metrics_gathering_failed and counts cause="gathering" when a collector throws', async () => {
     const svc = await start();
-    const broken = new Gauge({ name: 'broken_collector', help: 'throws on collect', registers: [svc.service.metrics.registry], collect() { throw new Error('collector down'); } });
+    new Gauge({ name: 'broken_collector', help: 'throws on collect', registers: [svc.service.metrics.registry], collect() { throw new Error('collector down'); } });
     const reply = await request(svc.port, '/metrics');
     expect(reply.status).toBe(500);
     expect(reply.json).toEqual({ error: 'metrics_gathering_failed', message: expect.any(String) });
     expect(svc.logs.some((l) => l.msg === 'metrics_gathering_failed' && l.level === 'error')).toBe(true);
-    svc.service.metrics.registry.removeSingleMetric(broken.name);
+    svc.service.metrics.registry.removeSingleMetric('broken_collector');
     const s = await scrape(svc.port);
     expect(value(s, 'promhttp_metric_handler_errors_total', { cause: 'gathering' })).toBe(1);
     expect(value(s, 'http_requests_total', { handler: '/metrics', method: 'GET', status: '500' })).toBe(1);

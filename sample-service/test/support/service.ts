@@ -3,6 +3,7 @@
  * or as a child process (real signals, real stdout, real exit codes).
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.ts';
@@ -31,8 +32,17 @@ export async function startInProcess(env: Record<string, string> = {}): Promise<
     version: config.appVersion,
     sink: (chunk) => { for (const line of chunk.split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>); },
   });
-  const service = await startService(config, log);
-  await service.initialised;
+  // The flagd provider reads its FLAGD_* variables from process.env itself, when it is constructed.
+  const flagdKeys = Object.keys(env).filter((k) => k.startsWith('FLAGD_'));
+  const saved = flagdKeys.map((k) => [k, process.env[k]] as const);
+  for (const k of flagdKeys) process.env[k] = env[k];
+  let service: RunningService;
+  try {
+    service = await startService(config, log);
+    await service.initialised;
+  } finally {
+    for (const [k, v] of saved) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  }
   return {
     port: service.port,
     service,
@@ -62,10 +72,22 @@ export interface ChildService {
   kill(): void;
 }
 
-/** Spawns `node src/main.ts` (or `script`) with `env` over a minimal environment. */
+/** A TCP port that was free a moment ago on 127.0.0.1 (the kernel picked it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Spawns `node src/main.ts` (or `script`) with `env` over a minimal environment; pass `PORT`
+ * (e.g. from `freePort()`) unless the test expects the process to exit before listening.
+ */
 export function spawnService(env: Record<string, string>, script = mainScript): ChildService {
   const child = spawn(process.execPath, [script], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

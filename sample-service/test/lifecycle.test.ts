@@ -1,0 +1,183 @@
+/**
+ * Process lifecycle with real signals and exit codes (research note service-metrics.md §10.5, §10.7,
+ * §10.8; acceptance §10.11.8 and §10.11.10). The bounds asserted are the service's contract (when it
+ * must have exited), not performance measurements.
+ */
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { inFlightRequest, request, waitForStatus } from './support/http.ts';
+import { freePort, spawnService, startInProcess } from './support/service.ts';
+import type { ChildService, InProcessService } from './support/service.ts';
+
+const children: ChildService[] = [];
+async function spawn(env: Record<string, string>): Promise<ChildService> {
+  const child = spawnService({ PORT: String(await freePort()), ...env });
+  children.push(child);
+  return child;
+}
+afterEach(() => { for (const c of children.splice(0)) c.kill(); });
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('invalid configuration', () => {
+  it.each([['PORT', 'abc'], ['LOG_LEVEL', 'loud'], ['SHUTDOWN_TIMEOUT_MS', '100']])('%s=%s exits 2 within 1 s with one invalid_config line naming it', async (variable, bad) => {
+    const started = performance.now();
+    const svc = await spawn({ [variable]: bad });
+    const { code, at } = await svc.exit;
+    expect(code).toBe(2);
+    expect(at - started).toBeLessThan(1000);
+    expect(svc.lines).toHaveLength(1);
+    expect(JSON.parse(svc.lines[0]!)).toMatchObject({ level: 'error', msg: 'invalid_config', variable, service: 'sample-service' });
+    expect(svc.stderr()).toBe('');
+  });
+});
+
+describe('graceful shutdown, D = 300 ms', () => {
+  const env = { SHUTDOWN_DRAIN_DELAY_MS: '300', SHUTDOWN_TIMEOUT_MS: '5000', ADMIN_FLAGS_ENABLED: 'true' };
+
+  it('turns readiness 503 within 100 ms, keeps serving during the drain, and exits 0 within D + 500 ms when idle', async () => {
+    const svc = await spawn(env);
+    const port = await svc.port();
+    await waitForStatus(port, '/readyz', 200, 5000);
+    const signalled = performance.now();
+    svc.child.kill('SIGTERM');
+    await waitForStatus(port, '/readyz', 503, 100);
+    const ready = await request(port, '/readyz');
+    expect(ready.json).toEqual({ status: 'not_ready', reason: 'shutting_down', checks: {} });
+    const live = await request(port, '/livez');
+    expect(live.status).toBe(200);
+    const root = await request(port, '/');
+    expect(root.status).toBe(200);
+    expect(root.headers.connection).toBe('close');
+    const { code, at } = await svc.exit;
+    expect(code).toBe(0);
+    expect(at - signalled).toBeLessThan(300 + 500);
+    expect(svc.lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(expect.arrayContaining(['shutdown_begin', 'shutdown_complete']));
+  });
+
+  it('lets a 1 s in-flight request complete with 200, then exits 0 within max(D, L) + 500 ms; a second SIGTERM changes nothing', async () => {
+    const svc = await spawn(env);
+    const port = await svc.port();
+    await waitForStatus(port, '/readyz', 200, 5000);
+    const started = performance.now();
+    const slow = inFlightRequest(port, '/admin/flags', 1000, '{"greeting":"in flight"}');
+    await delay(100);
+    svc.child.kill('SIGTERM');
+    await delay(50);
+    svc.child.kill('SIGTERM');
+    const reply = await slow.done;
+    expect(reply.status).toBe(200);
+    expect(reply.json).toMatchObject({ flags: { greeting: 'in flight' } });
+    const { code, at } = await svc.exit;
+    expect(code).toBe(0);
+    expect(at - started).toBeLessThan(1000 + 500);
+    const msgs = svc.lines.map((l) => JSON.parse(l) as { msg: string });
+    expect(msgs.filter((m) => m.msg === 'shutdown_begin')).toHaveLength(1);
+    expect(msgs.some((m) => m.msg === 'shutdown_signal_ignored')).toBe(true);
+  });
+
+  it('closes idle keep-alive connections at D instead of waiting for their timeout', async () => {
+    const svc = await spawn(env);
+    const port = await svc.port();
+    const { Agent } = await import('node:http');
+    const agent = new Agent({ keepAlive: true });
+    await request(port, '/', { agent });
+    const signalled = performance.now();
+    svc.child.kill('SIGTERM');
+    const { code, at } = await svc.exit;
+    agent.destroy();
+    expect(code).toBe(0);
+    expect(at - signalled).toBeLessThan(300 + 500);
+  });
+
+  it('with T = 1500 ms and a 5 s request, gives up at T: shutdown_timeout and exit 1 at 1.5 s ± 0.2 s', async () => {
+    const svc = await spawn({ ...env, SHUTDOWN_TIMEOUT_MS: '1500' });
+    const port = await svc.port();
+    await waitForStatus(port, '/readyz', 200, 5000);
+    const stuck = inFlightRequest(port, '/admin/flags', 5000, '{"greeting":"too slow"}');
+    const outcome = stuck.done.then(() => 'answered', () => 'connection closed');
+    await delay(50);
+    const signalled = performance.now();
+    svc.child.kill('SIGTERM');
+    const { code, at } = await svc.exit;
+    stuck.abort();
+    expect(code).toBe(1);
+    expect(Math.abs(at - signalled - 1500)).toBeLessThan(200);
+    expect(await outcome).toBe('connection closed');
+    expect(svc.lines.some((l) => (JSON.parse(l) as { msg: string; level: string }).msg === 'shutdown_timeout')).toBe(true);
+  });
+
+  it('SIGINT starts the same sequence', async () => {
+    const svc = await spawn({ ...env, SHUTDOWN_DRAIN_DELAY_MS: '0' });
+    await svc.port();
+    svc.child.kill('SIGINT');
+    expect((await svc.exit).code).toBe(0);
+    expect(await svc.waitForLog('shutdown_begin')).toMatchObject({ signal: 'SIGINT' });
+  });
+});
+
+describe('startup and readiness (§10.7)', () => {
+  it('listens at once and says starting until the flags provider is initialised (or times out); /livez answers meanwhile', async () => {
+    // A flagd "server" that accepts TCP connections and never speaks: the provider cannot become
+    // ready, so readiness waits exactly for FLAGS_INIT_TIMEOUT_MS, then serves the default flags.
+    const blackHole = createServer(() => undefined);
+    await new Promise<void>((r) => blackHole.listen(0, '127.0.0.1', r));
+    try {
+      const flagdPort = String((blackHole.address() as { port: number }).port);
+      const svc = await spawn({ FLAGS_PROVIDER: 'flagd', FLAGD_HOST: '127.0.0.1', FLAGD_PORT: flagdPort, FLAGS_INIT_TIMEOUT_MS: '1500', SHUTDOWN_DRAIN_DELAY_MS: '0' });
+      const port = await svc.port();
+      const early = await request(port, '/readyz');
+      expect(early.status).toBe(503);
+      expect(early.json).toEqual({ status: 'not_ready', reason: 'starting', checks: {} });
+      expect((await request(port, '/livez')).status).toBe(200);
+      expect((await request(port, '/')).json).toEqual({ message: 'Hello, World!' });
+      await waitForStatus(port, '/readyz', 200, 5000);
+      expect(await svc.waitForLog('flags_provider_not_ready')).toMatchObject({ level: 'warn', provider: 'flagd' });
+      svc.child.kill('SIGTERM');
+      expect((await svc.exit).code).toBe(0);
+    } finally {
+      blackHole.close();
+    }
+  });
+});
+
+describe('readiness dependency checks (TCP connect)', () => {
+  let dependency: Server | undefined;
+  let svc: InProcessService | undefined;
+  afterEach(async () => {
+    await svc?.stop();
+    await new Promise((r) => (dependency?.listening ? dependency.close(r) : r(undefined)));
+  });
+
+  async function listen(port = 0): Promise<number> {
+    dependency = createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => dependency!.listen(port, '127.0.0.1', r));
+    return (dependency.address() as { port: number }).port;
+  }
+
+  it('reports dependency_failed within cache + timeout of an outage, and ready again after recovery; /livez never cares', async () => {
+    const port = await listen();
+    svc = await startInProcess({ READINESS_TCP_CHECKS: `db=127.0.0.1:${port}`, READINESS_CACHE_MS: '200', READINESS_CHECK_TIMEOUT_MS: '300' });
+    expect((await request(svc.port, '/readyz')).json).toEqual({ status: 'ready', checks: { db: 'ok' } });
+    await new Promise((r) => dependency!.close(r));
+    const down = performance.now();
+    await waitForStatus(svc.port, '/readyz', 503, 200 + 300 + 200);
+    expect(performance.now() - down).toBeLessThan(200 + 300 + 200);
+    const failed = await request(svc.port, '/readyz');
+    expect(failed.json).toEqual({ status: 'not_ready', reason: 'dependency_failed', checks: { db: 'ECONNREFUSED' } });
+    expect((await request(svc.port, '/livez')).status).toBe(200);
+    await listen(port);
+    await waitForStatus(svc.port, '/readyz', 200, 200 + 300 + 200);
+  });
+
+  it('shares one round of checks between concurrent probes (no probe storm against the dependency)', async () => {
+    let connections = 0;
+    dependency = createServer((socket) => { connections++; socket.destroy(); });
+    await new Promise<void>((r) => dependency!.listen(0, '127.0.0.1', r));
+    const port = (dependency.address() as { port: number }).port;
+    svc = await startInProcess({ READINESS_TCP_CHECKS: `db=127.0.0.1:${port}`, READINESS_CACHE_MS: '60000' });
+    await Promise.all(Array.from({ length: 20 }, () => request(svc!.port, '/readyz')));
+    expect(connections).toBe(1);
+  });
+});
