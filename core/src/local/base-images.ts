@@ -18,7 +18,7 @@ import type { Logger } from '../report/logger.ts';
 export const LOCAL_RUNTIME_IMAGE = 'trunkline/node-runtime:24-local';
 export const LOCAL_BUILDER_IMAGE = 'trunkline/node-builder:24-local';
 const INPUTS_LABEL = 'org.trunkline.base-inputs';
-const RECIPE_VERSION = '1';
+const RECIPE_VERSION = '2';
 
 /** Path of the Node 24 binary: the npm `node@24` package's, else this process's when it is 24. */
 export function node24Binary(): string {
@@ -113,7 +113,11 @@ export async function ensureBaseImages(log: Logger): Promise<{ runtime: string; 
     for (const [tool, cli] of [['npm', 'npm-cli.js'], ['npx', 'npx-cli.js']] as const) {
       writeFileSync(join(builder, 'usr/local/bin', tool), `#!/bin/sh\nexec /nodejs/bin/node /usr/lib/node_modules/npm/bin/${cli} "$@"\n`, { mode: 0o755 });
     }
-    if (existsSync('/usr/etc/npmrc')) put(builder, '/usr/etc/npmrc');
+    if (existsSync('/usr/etc/npmrc')) {
+      put(builder, '/usr/etc/npmrc');
+      // npm reads its global config from <prefix>/etc/npmrc, and the prefix follows node's path: /nodejs here.
+      put(builder, '/usr/etc/npmrc', '/nodejs/etc/npmrc');
+    }
     await importRootfs(builder, LOCAL_BUILDER_IMAGE, [...common, 'USER root', 'WORKDIR /build'], log);
   } finally {
     rmSync(work, { recursive: true, force: true });
