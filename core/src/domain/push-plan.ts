@@ -1,4 +1,5 @@
 import { matchesTagFilter } from './ecr-host.ts';
+import { InputError } from './errors.ts';
 
 /**
  * Decides, before anything is tagged, what each requested tag needs: a PUT, nothing (already points
@@ -64,4 +65,18 @@ export function planTags(tags: readonly string[], digest: string, existing: Read
 export function describeConflicts(repository: string, digest: string, conflicts: TagPlan['conflicts']): string {
   const lines = conflicts.map((c) => `tag ${repository}:${c.tag} is immutable and already points at ${c.existing}, not at the signed ${digest}`);
   return `${lines.join('; ')}. Nothing was tagged. Use a new tag (e.g. sha-<commit>) or make that tag mutable.`;
+}
+
+/**
+ * Validates a tag-mutability setting from input text: `mode` one of the four ECR modes (empty →
+ * MUTABLE) and up to 5 wildcard filters of `[0-9A-Za-z._*-]` (ECR's limits). Throws `InputError`.
+ */
+export function parseTagMutability(mode: string | undefined, filters: readonly string[], modeInput: string, filtersInput: string): TagMutability {
+  const m = (mode ?? 'MUTABLE').toUpperCase();
+  if (!(TAG_MUTABILITY_MODES as readonly string[]).includes(m)) throw new InputError(modeInput, `must be one of ${TAG_MUTABILITY_MODES.join(', ')} (got "${mode}")`);
+  if (filters.length > 5) throw new InputError(filtersInput, `has ${filters.length} filters; ECR allows at most 5`);
+  for (const f of filters) {
+    if (!/^[0-9A-Za-z._*-]{1,128}$/.test(f)) throw new InputError(filtersInput, `has filter ${JSON.stringify(f)}; filters use only letters, digits, ".", "_", "-" and the wildcard "*"`);
+  }
+  return { mode: m as TagMutabilityMode, filters: [...filters] };
 }

@@ -256,3 +256,19 @@ export function parseSignatureRecord(text: string): SignatureRecord & { payloadB
   const record = value as unknown as SignatureRecord;
   return { ...record, payloadBytes: Buffer.from(record.payload, 'base64'), signatureBytes: Buffer.from(record.signature, 'base64') };
 }
+
+/**
+ * Parses `key=value` annotation lines (from an input or repeated flags) into the payload's
+ * `optional` claims. Keys are `[A-Za-z0-9._/-]+` (cosign `-a` keys); values are free text.
+ * Throws `InputError(inputName)` naming the malformed line.
+ */
+export function parseAnnotations(lines: readonly string[], inputName: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of lines) {
+    const eq = line.indexOf('=');
+    const k = eq > 0 ? line.slice(0, eq).trim() : '';
+    if (!/^[A-Za-z0-9._/-]+$/.test(k)) throw new InputError(inputName, `has ${JSON.stringify(line)}; each annotation must be key=value with a key of letters, digits, ".", "_", "/" or "-"`);
+    out[k] = line.slice(eq + 1).trim();
+  }
+  return out;
+}

@@ -120,38 +120,38 @@ export function trustGuard(eventName: string | undefined, allowed: boolean | und
 interface Connection {
   client: RegistryClient;
   mutability: TagMutability;
-  notes: string[];
+  /** The credentials the registry last accepted (after a re-login, the fresh ones). */
+  current(): RegistryCredentials | undefined;
 }
 
 /** Shared by sign and verify: picks ECR or username/password auth and builds the registry client. */
-async function connect(ref: ImageRef, cfg: { registryAuth?: RegistryCredentials; ecr?: EcrConfig; insecure?: boolean; retry?: RetryPolicy; tagMutability?: TagMutability; dockerLogin?: boolean }, log: Logger, forPush: boolean): Promise<Connection> {
+async function connect(ref: ImageRef, cfg: { registryAuth?: RegistryCredentials; ecr?: EcrConfig; insecure?: boolean; retry?: RetryPolicy; tagMutability?: TagMutability }, log: Logger, forPush: boolean, notes: string[]): Promise<Connection> {
   const host = ref.registry!;
-  const notes: string[] = [];
   if (isEcrPublicHost(host)) throw new InputError('repository', 'is on ECR Public (public.ecr.aws), which needs the ecr-public API in us-east-1; push to a private ECR registry or give username and password');
   const ecrHost = parseEcrHost(host);
   const useEcr = cfg.ecr !== undefined || (ecrHost !== undefined && !cfg.registryAuth);
   const insecure = cfg.insecure ?? isLoopbackHost(host);
   let credentials: CredentialSource | undefined;
+  let current: RegistryCredentials | undefined;
   let mutability: TagMutability = cfg.tagMutability ?? { mode: 'MUTABLE', filters: [] };
 
   if (cfg.registryAuth) {
     const auth = cfg.registryAuth;
     log.secret(auth.password);
-    if (cfg.dockerLogin && forPush) await dockerLogin(host, auth, log);
+    current = auth;
     credentials = async () => auth;
   } else if (useEcr) {
     const region = cfg.ecr?.region ?? ecrHost?.region;
     if (!region) throw new InputError('aws-region', `is required: ${host} is not an ECR host, so the region cannot be read from it`);
     const { createEcrApi, DEFAULT_CREATE_SETTINGS } = await import('../adapters/ecr.ts');
     const ecr = await createEcrApi({ region, endpoint: cfg.ecr?.endpoint, registryId: ecrHost?.accountId, retry: cfg.retry, log });
-    let current = await ecr.login();
-    log.info(`ECR token for ${current.proxyEndpoint} (region ${region}) obtained${current.expiresAt ? `, valid until ${current.expiresAt.toISOString()}` : ''}`);
-    if (cfg.dockerLogin && forPush) await dockerLogin(host, current, log);
+    const first = await ecr.login();
+    current = first;
+    log.info(`ECR token for ${first.proxyEndpoint} (region ${region}) obtained${first.expiresAt ? `, valid until ${first.expiresAt.toISOString()}` : ''}`);
     credentials = async (refresh) => {
       if (refresh) {
         current = await ecr.login();
         notes.push('The registry rejected the ECR token once; logged in again with a fresh token.');
-        if (cfg.dockerLogin && forPush) await dockerLogin(host, current, log);
       }
       return current;
     };
@@ -163,7 +163,7 @@ async function connect(ref: ImageRef, cfg: { registryAuth?: RegistryCredentials;
     }
   }
   const client = createRegistryClient({ host, repository: ref.repository, insecure, credentials, log, retry: cfg.retry });
-  return { client, mutability, notes };
+  return { client, mutability, current: () => current };
 }
 
 function writeAtomically(path: string, text: string): void {
@@ -258,8 +258,7 @@ export async function runSignAndPush(cfg: SignConfig, log: Logger): Promise<Stag
 
     const ecrUsed = cfg.ecr !== undefined || (parseEcrHost(ref.registry!) !== undefined && !cfg.registryAuth);
     try {
-      const conn = await connect(ref, cfg, log, true);
-      notes.push(...conn.notes);
+      const conn = await connect(ref, cfg, log, true, notes);
       const { client, mutability } = conn;
 
       // Decide every tag before writing any, so a refusal leaves the registry as it was.
@@ -331,6 +330,9 @@ export async function runSignAndPush(cfg: SignConfig, log: Logger): Promise<Stag
       const stored = await verifyStoredSignature(client, digest, verifyKey, dockerReference);
       if (!stored.ok) return done('failed', `the signature the registry serves for ${digest} does not verify: ${stored.reasons.join('; ')}`);
       notes.push(`Re-verified from the registry: ${outputs['pushed-tags'].length} tag(s) serve ${digest}; ${outputs['signature-ref']} verifies.`);
+      // Only now, with credentials the registry accepted, log docker in for later steps of the job.
+      const accepted = conn.current();
+      if (cfg.dockerLogin && accepted) await dockerLogin(ref.registry!, accepted, log);
       return done('passed');
     } catch (error) {
       throw explain(error, ecrUsed);
@@ -410,7 +412,7 @@ export async function runVerify(cfg: VerifyConfig, log: Logger): Promise<StageRe
   try {
     let conn: Connection | undefined;
     if (ref) {
-      conn = await connect(ref, cfg, log, false);
+      conn = await connect(ref, cfg, log, false, notes);
       if (!digest) {
         digest = await conn.client.resolve(ref.tag ?? 'latest');
         if (!digest) return done('failed', `${imageName(ref)}:${ref.tag ?? 'latest'} does not exist in the registry`);
