@@ -63,6 +63,10 @@ export interface BuildConfig {
    * a later step can name the image even when the build fails.
    */
   onMetadata?: (outputs: BuildOutputs) => void | Promise<void>;
+  /** Called around the lint command (`start`, `end`): the action registers its problem matchers. */
+  onLint?: (phase: 'start' | 'end') => void;
+  /** Write the job-summary section (default true); false leaves it empty. */
+  jobSummary?: boolean;
 }
 
 /** The `json` output (and `trunkline tags` output): everything a next step needs, one object. */
@@ -275,10 +279,17 @@ export async function runBuild(cfg: BuildConfig, log: Logger): Promise<StageResu
     if (builder.kind !== 'buildx' && meta.sourceDateEpoch !== undefined) {
       notes.push(`SOURCE_DATE_EPOCH=${meta.sourceDateEpoch} (commit time); the ${builder.kind} builder does not rewrite timestamps, so the image ID repeats through the layer cache: byte-identical rebuilds from a cold cache need buildx (BuildKit >= 0.11).`);
     }
-    const fail = (error: string) => ({ status: 'failed' as const, outputs: meta.outputs, findings: [], notes, error, summaryMarkdown: summaryMarkdown('failed', meta, builder, undefined, notes, error) });
+    const summary = cfg.jobSummary === false ? () => '' : summaryMarkdown;
+    const fail = (error: string) => ({ status: 'failed' as const, outputs: meta.outputs, findings: [], notes, error, summaryMarkdown: summary('failed', meta, builder, undefined, notes, error) });
 
     if (cfg.lintCommand?.length) {
-      const lint = await runLint({ command: cfg.lintCommand, cwd: cfg.lintCwd ?? v.context }, log);
+      cfg.onLint?.('start');
+      let lint;
+      try {
+        lint = await runLint({ command: cfg.lintCommand, cwd: cfg.lintCwd ?? v.context }, log);
+      } finally {
+        cfg.onLint?.('end');
+      }
       notes.push(...lint.notes);
       if (lint.status === 'failed') return fail(lint.error ?? 'lint failed');
     }
@@ -306,6 +317,6 @@ export async function runBuild(cfg: BuildConfig, log: Logger): Promise<StageResu
     notes.push(...outcome.notes);
     const json: BuildJson = { ...meta.json, 'image-id': outcome.imageId, ...(outcome.digest ? { digest: outcome.digest } : {}), builder: builder.kind };
     const outputs: BuildOutputs = { ...meta.outputs, 'image-id': outcome.imageId, ...(outcome.digest ? { digest: outcome.digest } : {}), json };
-    return { status: 'passed', outputs, findings: [], notes, summaryMarkdown: summaryMarkdown('passed', meta, builder, outcome.imageId, notes) };
+    return { status: 'passed', outputs, findings: [], notes, summaryMarkdown: summary('passed', meta, builder, outcome.imageId, notes) };
   });
 }

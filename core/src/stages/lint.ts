@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import { InputError } from '../domain/errors.ts';
 import { ProcessError, run } from '../adapters/process.ts';
 import type { Logger } from '../report/logger.ts';
@@ -16,9 +17,20 @@ export interface LintConfig {
 export type LintOutputs = { command: string; 'exit-code': number };
 
 /**
+ * tsc prints `path(line,col): error TSnnnn: ...` with `path` relative to its working directory;
+ * the runner resolves annotation paths against the workspace, so relative paths become absolute
+ * (ESLint's stylish output is already absolute). Other lines are returned unchanged.
+ */
+export function absoluteTscPath(line: string, cwd: string): string {
+  const m = /^(\S[^(]*)(\(\d+,\d+\): (?:error|warning) TS\d+: .*)$/.exec(line);
+  return m && !isAbsolute(m[1]!) ? `${resolve(cwd, m[1]!)}${m[2]}` : line;
+}
+
+/**
  * Runs the lint command as an argument array (`process.run`, never a shell string). Its output is
  * printed line by line after it exits — whole lines, so the ESLint and tsc problem matchers the
- * action registers (action-build/matchers) turn them into file/line annotations. Passed when the
+ * action registers (action-build/matchers) turn them into file/line annotations; tsc's relative
+ * paths are made absolute (`absoluteTscPath`). Passed when the
  * command exits 0; failed with the exit code otherwise; a command that cannot start fails naming
  * the input `lint-command`.
  */
@@ -35,7 +47,7 @@ export async function runLint(cfg: LintConfig, log: Logger): Promise<StageResult
       }
       throw error;
     }
-    const printed = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim());
+    const printed = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim()).map((l) => absoluteTscPath(l, cfg.cwd));
     await log.group(`lint: ${cfg.command.join(' ')}`, async () => {
       for (const line of printed) log.info(line);
     });
