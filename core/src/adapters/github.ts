@@ -19,7 +19,8 @@ import type { BranchUpdate, CommitStore, GitAuthor, RepoFile } from './git.ts';
 export interface GitHubTiming {
   /** Milliseconds per second of `retry-after` (default 1000; tests shrink it). */
   retryAfterUnitMs?: number;
-  /** Minimum spacing of write requests in ms (default: the plugin's 1000). */
+  /** Minimum spacing of write requests in ms, and of requests that notify people (PRs, labels);
+   *  default: the plugin's 1000 and 3000, as GitHub's best practices ask. */
   writeSpacingMs?: number;
   /** Retries of a failed (5xx) request (default 3). */
   retries?: number;
@@ -85,7 +86,9 @@ export function createOctokit(options: Omit<GitHubOptions, 'owner' | 'repo'>): G
       onRateLimit: onLimit('primary'),
       onSecondaryRateLimit: onLimit('secondary'),
       ...(timing.retryAfterUnitMs !== undefined ? { retryAfterBaseValue: timing.retryAfterUnitMs } : {}),
-      ...(timing.writeSpacingMs !== undefined ? { write: spacedGroup(timing.writeSpacingMs) as never } : {}),
+      ...(timing.writeSpacingMs !== undefined
+        ? { write: spacedGroup(timing.writeSpacingMs) as never, notifications: spacedGroup(timing.writeSpacingMs) as never }
+        : {}),
     },
     retry: {
       retries: timing.retries ?? 3,
@@ -99,7 +102,10 @@ function status(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null && 'status' in error ? Number((error as { status: unknown }).status) : undefined;
 }
 
+/** One line for logs: GraphQL response errors joined, otherwise the error's message. */
 function message(error: unknown): string {
+  const errors = (error as { errors?: Array<{ message?: string }> } | undefined)?.errors;
+  if (Array.isArray(errors) && errors.length) return errors.map((e) => e.message ?? JSON.stringify(e)).join('; ');
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -167,8 +173,9 @@ export class GitHubRepository {
   async enableAutoMerge(pr: PullRequest, method: 'merge' | 'squash' | 'rebase'): Promise<{ enabled: true } | { enabled: false; reason: string }> {
     try {
       await this.octokit.graphql(
-        'mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $method }) { clientMutationId } }',
-        { id: pr.nodeId, method: method.toUpperCase() },
+        // `method` is reserved by @octokit/graphql (request options), hence `mergeMethod`.
+        'mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: { pullRequestId: $pullRequestId, mergeMethod: $mergeMethod }) { clientMutationId } }',
+        { pullRequestId: pr.nodeId, mergeMethod: method.toUpperCase() },
       );
       return { enabled: true };
     } catch (error) {
