@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBuild } from '../../src/stages/build.ts';
 import type { BuildConfig } from '../../src/stages/build.ts';
@@ -105,6 +105,33 @@ describe('runBuild on this machine (real docker)', () => {
     expect(r.error).toMatch(/^docker build failed: .*does-not-exist/s);
     expect(r.outputs.image).toBe(REPO);
     rmSync(broken);
+  });
+
+  it('buildx asked for but absent is refused with the install hint; auto falls back (this machine has no buildx)', async () => {
+    const detected = await detectBuilder();
+    if (detected.kind === 'buildx') return; // a machine with buildx: covered by the first test
+    let thrown: unknown;
+    try { await runBuild(config({ builder: 'buildx' }), createMemoryLogger()); } catch (e) { thrown = e; }
+    expect((thrown as Error).message).toMatch(/builder "buildx" was asked for but `docker buildx version` fails: install the buildx plugin/);
+  });
+
+  // Debian's docker.io client (20.10) runs BuildKit built in: the second real builder here.
+  const debianClient = '/usr/bin/docker';
+  it.skipIf(!existsSync(debianClient))('with a pre-23 client, auto picks BuildKit; a rebuild gives the same image ID', async () => {
+    const saved = process.env.TRUNKLINE_DOCKER;
+    process.env.TRUNKLINE_DOCKER = debianClient;
+    try {
+      const builder = await detectBuilder();
+      if (builder.kind !== 'buildkit') return; // that client is 23+ on this machine: nothing to show
+      const first = await runBuild(config({ tagPolicy: { tag: 'buildkit' } }), createMemoryLogger());
+      expect(first.error).toBeUndefined();
+      expect(first.notes[0]).toMatch(/^Built with the buildkit builder \(Docker client 2\d\./);
+      const again = await runBuild(config({ tagPolicy: { tag: 'buildkit' } }), createMemoryLogger());
+      expect(again.outputs['image-id']).toBe(first.outputs['image-id']);
+      expect((await imageLabels(`${REPO}:buildkit`))['org.opencontainers.image.revision']).toBe((await readGitInfo(repo.dir))!.sha);
+    } finally {
+      if (saved === undefined) delete process.env.TRUNKLINE_DOCKER; else process.env.TRUNKLINE_DOCKER = saved;
+    }
   });
 
   describe('with a registry', () => {
