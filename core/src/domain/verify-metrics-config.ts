@@ -216,7 +216,7 @@ export function parseEnvLines(text: string, input = 'env'): Record<string, strin
     if (eq <= 0) throw new MetricsInputError(input, index + 1, `expected KEY=VALUE (got "${trimmed}")`);
     const key = trimmed.slice(0, eq).trim();
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new MetricsInputError(input, index + 1, `expected KEY=VALUE with KEY matching [A-Za-z_][A-Za-z0-9_]* (got "${key}")`);
-    env[key] = trimmed.slice(eq + 1);
+    env[key] = trimmed.slice(eq + 1).trim();
   });
   return env;
 }

@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker } from '../../src/adapters/docker.ts';
+import { httpGet } from '../../src/adapters/http-probe.ts';
+import { freePort } from '../../src/local/free-port.ts';
 
 /** Behaviours of the fixture server (images/fixture-server.mjs), one image each. */
 export const FIXTURE_MODES = ['good', 'crash', 'never-ready', 'malformed', 'ignore-sigterm', 'defaults'] as const;
@@ -33,4 +36,31 @@ export async function buildFixtureImages(runtimeImage: string): Promise<Record<F
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
+}
+
+/** Modes that only make sense for a host-run server in base-url mode. */
+export type HostFixtureMode = FixtureMode | 'probe-500' | 'json-metrics' | 'duplicate';
+
+/**
+ * Runs the fixture server on the host (this Node 24) on a free loopback port, for base-url mode.
+ * Resolves once `/livez` answers; `stop()` sends SIGTERM and waits for the exit.
+ */
+export async function startHostFixture(mode: HostFixtureMode, env: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [fixtureServer], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ENABLE_METRICS: 'true', FIXTURE_MODE: mode, ...env },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => { child.kill('SIGTERM'); await exited; };
+  for (let i = 0; i < 100; i++) {
+    try {
+      await httpGet(`http://127.0.0.1:${port}/livez`, { timeoutMs: 500 });
+      return { url: `http://127.0.0.1:${port}`, stop };
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await stop();
+  throw new Error(`the host-run fixture server (${mode}) did not start`);
 }

@@ -1,18 +1,14 @@
 // The ten acceptance cases of research note service-metrics.md §11.8, against fixture images
 // built locally FROM the distroless-like Node 24 runtime image (no registry, nothing pulled).
 // Containers run with `--network host` and HOST=127.0.0.1, so all traffic stays on loopback.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDocker } from '../support/infra.ts';
-import { buildFixtureImages, fixtureServer } from './fixture-images.ts';
+import { buildFixtureImages, startHostFixture } from './fixture-images.ts';
 import type { FixtureMode } from './fixture-images.ts';
 import { VERIFY_METRICS_LABEL, listLabelledContainers } from '../../src/adapters/docker-run.ts';
-import { httpGet } from '../../src/adapters/http-probe.ts';
-import { freePort } from '../../src/local/free-port.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { defaultVerifyMetricsConfig, runVerifyMetrics } from '../../src/stages/verify-metrics.ts';
 import type { VerifyMetricsConfig } from '../../src/stages/verify-metrics.ts';
@@ -147,17 +143,9 @@ describe('action-verify-metrics acceptance (§11.8)', () => {
   });
 
   describe('10. base-url mode against a host-run service, without Docker', () => {
-    let server: ChildProcess;
-    let port: number;
-    beforeAll(async () => {
-      port = await freePort();
-      server = spawn(process.execPath, [fixtureServer], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ENABLE_METRICS: 'true', FIXTURE_MODE: 'good' }, stdio: 'ignore' });
-      for (let i = 0; i < 100; i++) {
-        try { await httpGet(`http://127.0.0.1:${port}/livez`, { timeoutMs: 500 }); return; } catch { await new Promise((r) => setTimeout(r, 100)); }
-      }
-      throw new Error('the host-run fixture server did not start');
-    });
-    afterAll(() => { server?.kill('SIGTERM'); });
+    let service: Awaited<ReturnType<typeof startHostFixture>>;
+    beforeAll(async () => { service = await startHostFixture('good'); });
+    afterAll(async () => { await service?.stop(); });
 
     it('passes, sets the scrape outputs and never touches Docker', async () => {
       const { image: _image, ...base } = cfg('good');
@@ -165,7 +153,7 @@ describe('action-verify-metrics acceptance (§11.8)', () => {
       const saved = process.env.TRUNKLINE_DOCKER;
       process.env.TRUNKLINE_DOCKER = '/nonexistent/docker';
       try {
-        const r = await runVerifyMetrics({ ...base, baseUrl: `http://127.0.0.1:${port}/`, lint: 'error' }, createMemoryLogger());
+        const r = await runVerifyMetrics({ ...base, baseUrl: `${service.url}/`, lint: 'error' }, createMemoryLogger());
         expect(r.error).toBeUndefined();
         expect(r.status).toBe('passed');
         expect(r.outputs['container-id']).toBeUndefined();

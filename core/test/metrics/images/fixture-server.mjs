@@ -6,6 +6,10 @@
 //   malformed       /metrics serves an exposition whose line 7 is broken
 //   ignore-sigterm  like good, but logs and ignores SIGTERM (docker stop must SIGKILL it)
 //   defaults        like good, plus prom-client 15.1.3 default metrics recorded from the real library
+// and, run on the host for base-url cases:
+//   probe-500       GET / answers 500
+//   json-metrics    /metrics answers with Content-Type application/json
+//   duplicate       /metrics repeats a series on line 5
 // Plain JavaScript with no dependencies: it runs on the distroless-like runtime image and on the host.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -79,6 +83,7 @@ function serve() {
     if (metricsEnabled) {
       res.on('finish', () => record(handler, req.method, res.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
     }
+    if (path === '/' && mode === 'probe-500') return send(500, 'application/json', '{"error":"internal"}');
     if (path === '/') return send(200, 'application/json; charset=utf-8', '{"message":"Hello, World!"}');
     if (path === '/livez') return send(200, 'text/plain', 'ok');
     if (path === '/readyz') return ready ? send(200, 'application/json', '{"status":"ready"}') : send(503, 'application/json', '{"status":"not_ready"}');
@@ -86,6 +91,11 @@ function serve() {
       if (mode === 'malformed') {
         return send(200, 'text/plain; version=0.0.4; charset=utf-8',
           '# HELP ok_total fine\n# TYPE ok_total counter\nok_total 1\n# HELP broken A family with a broken sample.\n# TYPE broken gauge\nbroken{a="1"} 1\nbroken{a="2" 2\n');
+      }
+      if (mode === 'json-metrics') return send(200, 'application/json', '{"metrics":[]}');
+      if (mode === 'duplicate') {
+        return send(200, 'text/plain; version=0.0.4; charset=utf-8',
+          '# HELP dup_total Repeated series.\n# TYPE dup_total counter\ndup_total{a="1",b="2"} 1\ndup_total{a="2"} 1\ndup_total{b="2",a="1"} 2\n');
       }
       return send(200, 'text/plain; version=0.0.4; charset=utf-8', exposition());
     }
