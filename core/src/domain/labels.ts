@@ -35,12 +35,14 @@ export function rfc3339(time: string): string | undefined {
 /**
  * Generated labels, sorted by key. `created` is the commit time (`event.commitTime`), never the
  * wall clock, so rebuilding one commit yields one image configuration; it is omitted when the
- * commit time is unknown. Values containing a newline are refused (they would corrupt the
- * newline-separated `labels` output).
+ * commit time is unknown. Line breaks in generated values are flattened to spaces; an override
+ * value with a line break is refused naming `labels` (it would corrupt the newline-separated
+ * `labels` output).
  */
 export function ociLabels(event: EventContext, options: LabelOptions): Record<string, string> {
   const labels: Record<string, string> = {};
-  const set = (key: string, value: string | undefined): void => { if (value) labels[key] = value; };
+  // Payload text (a repository description) may hold line breaks: flatten it rather than fail.
+  const set = (key: string, value: string | undefined): void => { if (value) labels[key] = value.replace(/\s*[\r\n]+\s*/g, ' ').trim(); };
   set(`${OCI}.created`, event.commitTime ? rfc3339(event.commitTime) : undefined);
   set(`${OCI}.revision`, event.sha);
   set(`${OCI}.source`, event.repository.htmlUrl);

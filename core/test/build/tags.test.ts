@@ -282,3 +282,12 @@ describe('repositoryFromRemoteUrl', () => {
     expect(repositoryFromRemoteUrl('/srv/git/flux.git')).toEqual({});
   });
 });
+
+describe('labels from payload text', () => {
+  it('a repository description with line breaks is flattened, not refused', () => {
+    const payload = example('push', (p) => p.ref === 'refs/heads/master');
+    (payload.repository as Record<string, unknown>).description = 'Line one\r\nLine two\n';
+    const r = tagsOf('push', payload, 'refs/heads/master', PUSHED);
+    expect(r.labels['org.opencontainers.image.description']).toBe('Line one Line two');
+  });
+});
