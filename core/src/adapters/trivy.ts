@@ -71,7 +71,10 @@ export interface TrivyInstallOptions {
   version: string;
   /** Expected sha256 (hex) of the archive; default: `PINNED_TRIVY_SHA256`. Required when none is pinned. */
   sha256?: string;
-  /** Release download base (tests use a loopback server); default `TRIVY_RELEASES_URL`. */
+  /**
+   * Release download base laid out like GitHub's (a mirror, GHES, or a test server); default
+   * `TRUNKLINE_TRIVY_RELEASES_URL`, else `TRIVY_RELEASES_URL`. The checksum check is the same.
+   */
   baseUrl?: string;
   platform?: NodeJS.Platform;
   arch?: string;
@@ -131,7 +134,8 @@ export async function installTrivy(options: TrivyInstallOptions): Promise<TrivyI
   }
   if (!/^[0-9a-f]{64}$/.test(expected)) throw new Error(`the expected sha256 "${expected}" is not 64 hex digits`);
   const asset = `trivy_${version}_${suffix}.tar.gz`;
-  const url = `${(options.baseUrl ?? TRIVY_RELEASES_URL).replace(/\/+$/, '')}/v${version}/${asset}`;
+  const base = options.baseUrl ?? (process.env.TRUNKLINE_TRIVY_RELEASES_URL || TRIVY_RELEASES_URL);
+  const url = `${base.replace(/\/+$/, '')}/v${version}/${asset}`;
   log.info(`Trivy ${version}: downloading ${url}`);
   const archive = await tc.downloadTool(url);
   try {

@@ -1,12 +1,8 @@
 // Installing Trivy through @actions/tool-cache from a release server. GitHub's release host is
 // remote, so a loopback HTTP server stands in for it, serving a fake release archive laid out like
 // Trivy's (`v<version>/trivy_<version>_Linux-64bit.tar.gz` with `trivy` at its root).
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tc from '@actions/tool-cache';
@@ -15,39 +11,25 @@ import { ChecksumError, installTrivy, trivyVersion } from '../../src/adapters/tr
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { runScan } from '../../src/stages/scan.ts';
 import { trivyFixtures } from '../support/paths.ts';
-import { fakeTrivyRuns, writeFakeTrivy } from './fake-trivy.ts';
+import { fakeTrivyRuns } from './fake-trivy.ts';
+import type { FakeReleaseServer } from './release-server.ts';
+import { startFakeReleaseServer } from './release-server.ts';
 
 const VERSION = '0.74.0';
 const ASSET = `/v${VERSION}/trivy_${VERSION}_Linux-64bit.tar.gz`;
-let server: Server;
+let release: FakeReleaseServer;
 let baseUrl: string;
-let archive: Buffer;
 let archiveSha: string;
-const requests: string[] = [];
+let requests: string[];
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'trunkline-release-'));
-  const content = join(root, 'content');
-  writeFakeTrivy(content);
-  execFileSync('tar', ['-czf', join(root, 'release.tar.gz'), '-C', content, 'trivy']);
-  archive = readFileSync(join(root, 'release.tar.gz'));
-  archiveSha = createHash('sha256').update(archive).digest('hex');
-  server = createServer((req, res) => {
-    requests.push(req.url ?? '');
-    if (req.url === ASSET) {
-      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': archive.length });
-      res.end(archive);
-    } else {
-      res.writeHead(404).end('Not Found');
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  release = await startFakeReleaseServer(VERSION);
+  ({ baseUrl, sha256: archiveSha, requests } = release);
 });
 
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await release.close();
 });
 
 beforeEach(() => {
