@@ -1,7 +1,7 @@
 // The workflow checker: it passes on fixtures that follow every rule, and on each planted
 // violation it fails naming the file and the exact line (marked `expect: <rule>` in the fixture).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../core/test/support/paths.ts';
@@ -16,20 +16,32 @@ const badDir = join(fixtures, 'bad');
 const node = process.execPath;
 const cli = join(repoRoot, 'scripts', 'workflow-lint', 'main.ts');
 
-/** Each bad fixture file (a directory holds a dependabot.yml). */
+/** Files under a directory, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/**
+ * Each bad fixture: a file, or a directory holding a dependabot.yml or an action.yml (with the
+ * scripts beside it). `files` are all the files whose markers count.
+ */
 const badFixtures = readdirSync(badDir).sort().map((name) => {
-  const path = statSync(join(badDir, name)).isDirectory() ? join(badDir, name, 'dependabot.yml') : join(badDir, name);
-  return { name, path };
+  const full = join(badDir, name);
+  if (!statSync(full).isDirectory()) return { name, path: full, files: [full] };
+  const entry = ['dependabot.yml', 'action.yml'].map((f) => join(full, f)).find((p) => existsSync(p))!;
+  return { name, path: entry, files: filesUnder(full) };
 });
 
-/** `rule@line` for every `expect: <rule> [<rule>…]` marker in a fixture, one entry per rule. */
-function expectedMarkers(text: string): string[] {
+/** `file:rule@line` for every `expect: <rule> [<rule>…]` marker in the files, one entry per rule. */
+function expectedMarkers(files: readonly string[]): string[] {
   const out: string[] = [];
-  text.split('\n').forEach((line, i) => {
-    const m = /expect:\s*([^(]*)/.exec(line);
-    if (!m) return;
-    for (const rule of m[1]!.trim().split(/\s+/)) out.push(`${rule}@${i + 1}`);
-  });
+  for (const file of files) {
+    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+      const m = /expect:\s*([^(]*)/.exec(line);
+      if (!m) return;
+      for (const rule of m[1]!.trim().split(/\s+/)) out.push(`${relative(goodRoot, file)}:${rule}@${i + 1}`);
+    });
+  }
   return out.sort();
 }
 
@@ -46,15 +58,15 @@ describe('workflow checker', () => {
     expect(report.allowed[0]!.reason).toContain('pushes a commit');
   });
 
-  it.each(badFixtures)('fails on the planted violation in bad/$name at the marked line', async ({ path }) => {
+  it.each(badFixtures)('fails on the planted violation in bad/$name, naming the file and the marked line', async ({ path, files }) => {
     const report = await lintOne(path);
-    const found = report.findings.map((f) => `${f.rule}@${f.line}`).sort();
-    expect(found).toEqual(expectedMarkers(readFileSync(path, 'utf8')));
-    for (const f of report.findings) expect(formatFinding(f)).toMatch(new RegExp(`^${relative(goodRoot, path).replace(/[.]/g, '\\.')}:${f.line}:\\d+: `));
+    const found = report.findings.map((f) => `${f.file}:${f.rule}@${f.line}`).sort();
+    expect(found).toEqual(expectedMarkers(files));
+    for (const f of report.findings) expect(formatFinding(f).startsWith(`${f.file}:${f.line}:${f.column}: [`)).toBe(true);
   });
 
   it('has a planted violation for every rule it enforces, and for each other checker', () => {
-    const planted = new Set(badFixtures.flatMap(({ path }) => expectedMarkers(readFileSync(path, 'utf8')).map((m) => m.split('@')[0]!)));
+    const planted = new Set(badFixtures.flatMap(({ files }) => expectedMarkers(files).map((m) => m.slice(m.lastIndexOf(':') + 1).split('@')[0]!)));
     for (const rule of RULES) expect(planted, `no fixture plants ${rule.id}`).toContain(rule.id);
     for (const other of ['P-14', 'schema/discriminator', 'schema/required', 'graph/missing-input', 'graph/unknown-input', 'graph/missing-action', 'graph/workspace-in-reusable', 'job-needs', 'SC2086']) {
       expect(planted).toContain(other);

