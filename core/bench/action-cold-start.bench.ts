@@ -1,19 +1,24 @@
 // Cold start of each bundled action: from process start to its first step output (the first
 // write to GITHUB_OUTPUT), with valid inputs and no Docker work, against `node -e 0` (process
 // start to exit) measured in the same run, interleaved round by round so drift hits both alike.
-// Run: node core/bench/action-cold-start.bench.ts [--runs N]
+// Run: node core/bench/action-cold-start.bench.ts [--runs N] [--dist-root DIR]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createPublicKey } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, trivyFixtures } from '../test/support/paths.ts';
 import { inputEnvName } from '../test/support/runner.ts';
+import { buildPayload, generateKeyPair, signatureRecord, signPayload } from '../src/domain/signature.ts';
 
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 15;
+// --dist-root DIR: look for <DIR>/<action>/dist/index.js (to try bundles not committed yet).
+const distRootFlag = process.argv.indexOf('--dist-root');
+const distRoot = distRootFlag > 0 ? process.argv[distRootFlag + 1]! : repoRoot;
 const scratch = mkdtempSync(join(tmpdir(), 'trunkline-bench-'));
 
 interface Invocation {
@@ -63,9 +68,13 @@ const SPECS: Record<string, Spec> = {
     inputs: { 'base-url': `http://127.0.0.1:${metricsPort}`, lint: 'off', 'readiness-timeout': '5', 'expect-timeout': '5' },
   }),
   'action-sign': () => {
-    const yml = join(repoRoot, 'action-sign', 'action.yml');
-    if (!existsSync(yml)) return 'action-sign/action.yml does not exist yet';
-    return 'no Docker-free invocation written yet: add one here (verify mode against a local signature) once action-sign\'s inputs are final';
+    // A real signature record made with the signing domain, checked offline in verify mode.
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const keys = generateKeyPair();
+    const payload = buildPayload('127.0.0.1:5000/sample-service', digest);
+    const file = join(scratch, 'image.signature');
+    writeFileSync(file, JSON.stringify(signatureRecord(payload, signPayload(payload, keys.privateKey), createPublicKey(keys.publicKeyPem))));
+    return { why: 'verify mode: checks an image.signature record against public-key and digest, offline', inputs: { mode: 'verify', 'public-key': keys.publicKeyPem, 'signature-file': file, digest } };
   },
 };
 
@@ -125,7 +134,7 @@ const p90 = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b);
 const actions: Array<{ name: string; dist: string; invocation: Invocation }> = [];
 const skipped: string[] = [];
 for (const [name, spec] of Object.entries(SPECS)) {
-  const dist = join(repoRoot, name, 'dist', 'index.js');
+  const dist = join(distRoot, name, 'dist', 'index.js');
   if (!existsSync(dist)) { skipped.push(`${name}: skipped, ${name}/dist/index.js does not exist yet`); continue; }
   const invocation = spec();
   if (typeof invocation === 'string') { skipped.push(`${name}: skipped, ${invocation}`); continue; }
@@ -153,7 +162,7 @@ const baseline = median(timings.get('node -e 0')!);
 console.log(`Action cold start: process start → first GITHUB_OUTPUT write, ${RUNS} runs each, Node ${process.versions.node}`);
 console.log(`${'what'.padEnd(24)}${'median ms'.padStart(10)}${'p90 ms'.padStart(9)}${'× node -e 0'.padStart(13)}${'bundle'.padStart(10)}`);
 for (const [name, xs] of timings) {
-  const size = name === 'node -e 0' ? '' : `${(statSync(join(repoRoot, name, 'dist', 'index.js')).size / 1e6).toFixed(2)} MB`;
+  const size = name === 'node -e 0' ? '' : `${(statSync(join(distRoot, name, 'dist', 'index.js')).size / 1e6).toFixed(2)} MB`;
   console.log(`${name.padEnd(24)}${median(xs).toFixed(1).padStart(10)}${p90(xs).toFixed(1).padStart(9)}${(median(xs) / baseline).toFixed(2).padStart(13)}${size.padStart(10)}`);
 }
 for (const a of actions) if (!broken.has(a.name)) console.log(`  ${a.name}: ${a.invocation.why}`);
