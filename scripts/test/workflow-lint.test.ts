@@ -68,7 +68,7 @@ describe('workflow checker', () => {
   it('has a planted violation for every rule it enforces, and for each other checker', () => {
     const planted = new Set(badFixtures.flatMap(({ files }) => expectedMarkers(files).map((m) => m.slice(m.lastIndexOf(':') + 1).split('@')[0]!)));
     for (const rule of RULES) expect(planted, `no fixture plants ${rule.id}`).toContain(rule.id);
-    for (const other of ['P-14', 'schema/discriminator', 'schema/required', 'graph/missing-input', 'graph/unknown-input', 'graph/missing-action', 'graph/workspace-in-reusable', 'job-needs', 'SC2086']) {
+    for (const other of ['P-14', 'schema/discriminator', 'schema/required', 'graph/missing-input', 'graph/unknown-input', 'graph/missing-action', 'graph/workspace-in-reusable', 'graph/unknown-output', 'job-needs', 'SC2086']) {
       expect(planted).toContain(other);
     }
   });

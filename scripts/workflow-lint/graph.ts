@@ -38,6 +38,11 @@ export function resolveOwnUses(uses: string): LocalTarget | undefined {
   return undefined;
 }
 
+/** Output names declared by an action.yml (`outputs:`). */
+export function readOutputs(root: Node | undefined): Set<string> {
+  return new Set(entries(child(root, 'outputs')).map(([name]) => name));
+}
+
 /** Inputs declared by an action.yml (`inputs:`), or by a workflow's `on.workflow_call.inputs`. */
 export function readInputs(root: Node | undefined, kind: 'action' | 'workflow'): Map<string, InputSpec> {
   const inputsNode = kind === 'action' ? child(root, 'inputs') : child(child(child(root, 'on'), 'workflow_call'), 'inputs');
@@ -91,6 +96,8 @@ export function checkGraph(model: FileModel, repoRoot: string): Finding[] {
     const p = model.source.pos(node);
     out.push({ file: model.source.file, line: p.line, column: p.column, rule, message, tool: 'graph' });
   };
+  /** Declared outputs of our own actions, by `<job id or ''>/<step id>`. */
+  const stepOutputs = new Map<string, { target: string; outputs: Set<string> }>();
   for (const step of model.steps) {
     if (!step.uses || !step.usesNode) continue;
     const target = resolveOwnUses(step.uses);
@@ -103,8 +110,12 @@ export function checkGraph(model: FileModel, repoRoot: string): Finding[] {
       at(step.usesNode, 'graph/missing-action', `${step.where}: "${step.uses}" points at ${target.path}/action.yml, which does not exist`);
       continue;
     }
-    checkWith(model, step.where, `${target.path}/action.yml`, step.usesNode, step.withNode, readInputs(loadYaml(file), 'action'), out);
+    const meta = loadYaml(file);
+    checkWith(model, step.where, `${target.path}/action.yml`, step.usesNode, step.withNode, readInputs(meta, 'action'), out);
+    const id = str(child(step.node, 'id'));
+    if (id) stepOutputs.set(`${step.jobId ?? ''}/${id}`, { target: `${target.path}/action.yml`, outputs: readOutputs(meta) });
   }
+  checkStepOutputs(model, stepOutputs, out);
   for (const job of model.jobs) {
     if (!job.uses || !job.usesNode) continue;
     const target = resolveOwnUses(job.uses);
@@ -122,6 +133,31 @@ export function checkGraph(model: FileModel, repoRoot: string): Finding[] {
     checkWith(model, `jobs.${job.id}`, target.path, job.usesNode, job.withNode, readInputs(root, 'workflow'), out);
   }
   return out;
+}
+
+/**
+ * Every `steps.<id>.outputs.<name>` inside a job (or a composite action) that names a step
+ * running one of our actions must name an output that action declares: a typo would otherwise
+ * expand to an empty string at run time, silently.
+ */
+function checkStepOutputs(model: FileModel, stepOutputs: Map<string, { target: string; outputs: Set<string> }>, out: Finding[]): void {
+  const scopes: Array<{ jobId: string; node: Node | undefined }> = model.kind === 'workflow'
+    ? model.jobs.map((j) => ({ jobId: j.id, node: j.node }))
+    : [{ jobId: '', node: model.root }];
+  const re = /steps\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)/g;
+  for (const { jobId, node } of scopes) {
+    if (!node?.range) continue;
+    const text = model.source.text.slice(node.range[0], node.range[1]);
+    for (const m of text.matchAll(re)) {
+      const known = stepOutputs.get(`${jobId}/${m[1]}`);
+      if (!known || known.outputs.has(m[2]!)) continue;
+      const p = model.source.at(node.range[0] + m.index);
+      out.push({
+        file: model.source.file, line: p.line, column: p.column, rule: 'graph/unknown-output', tool: 'graph',
+        message: `steps.${m[1]}.outputs.${m[2]}: ${known.target} has no output "${m[2]}" (declared: ${[...known.outputs].join(', ') || '(none)'})`,
+      });
+    }
+  }
 }
 
 /** YAML fenced code blocks of a Markdown text, with the 1-based line of their first content line. */
