@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Logger } from '../report/logger.ts';
 import { maskSecrets } from '../report/logger.ts';
+import { beginExternal } from '../report/external-time.ts';
 
 export interface RunOptions {
   cwd?: string;
@@ -62,6 +63,7 @@ export function run(file: string, args: readonly string[], options: RunOptions =
   const display = formatCommand(file, args, secrets);
   options.logger?.debug(`$ ${display}`);
   const start = performance.now();
+  const endExternal = beginExternal();
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...args], {
       cwd: options.cwd,
@@ -88,9 +90,11 @@ export function run(file: string, args: readonly string[], options: RunOptions =
     child.stderr.on('data', (c: Buffer) => { err.push(c); streamLines(c); });
     child.on('error', (e) => {
       clearTimeout(timer);
+      endExternal();
       reject(new ProcessError(display, null, '', '', `could not start (${(e as NodeJS.ErrnoException).code ?? e.message})`));
     });
     child.on('close', (code, signal) => {
+      endExternal();
       clearTimeout(timer);
       clearTimeout(killTimer);
       const stdoutBuffer = Buffer.concat(out);

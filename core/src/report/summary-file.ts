@@ -4,14 +4,14 @@ import type { StageResult } from './result.ts';
 
 /** The `.trunkline/summary.json` document: `{"stages":[{name,status,durationMs,outputs,...}]}`. */
 export interface SummaryDocument {
-  stages: Array<Pick<StageResult, 'name' | 'status' | 'durationMs' | 'outputs' | 'notes' | 'error'> & { findings: number }>;
+  stages: Array<Pick<StageResult, 'name' | 'status' | 'durationMs' | 'outputs' | 'notes' | 'error'> & { findings: number; overheadMs?: number }>;
   startedAt: string;
   durationMs: number;
   passed: boolean;
 }
 
 /** Builds the summary document; `passed` is true when no stage failed. */
-export function summaryDocument(results: readonly StageResult[], startedAt: Date, durationMs: number): SummaryDocument {
+export function summaryDocument(results: readonly (StageResult & { overheadMs?: number })[], startedAt: Date, durationMs: number): SummaryDocument {
   return {
     startedAt: startedAt.toISOString(),
     durationMs,
@@ -22,16 +22,20 @@ export function summaryDocument(results: readonly StageResult[], startedAt: Date
       durationMs: r.durationMs,
       outputs: r.outputs,
       findings: r.findings.length,
+      ...(r.overheadMs !== undefined ? { overheadMs: r.overheadMs } : {}),
       notes: r.notes,
       ...(r.error ? { error: r.error } : {}),
     })),
   };
 }
 
-/** Writes `text` to `path` atomically (temp file + rename), creating the directory: never half a file. */
-export async function writeFileAtomic(path: string, text: string | Buffer): Promise<void> {
+/**
+ * Writes `text` to `path` atomically (temp file + rename), creating the directory: never half a
+ * file. `mode` applies from creation (0600 for keys: never readable by others, even briefly).
+ */
+export async function writeFileAtomic(path: string, text: string | Buffer, mode = 0o644): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, text);
+  await writeFile(tmp, text, { mode });
   await rename(tmp, path);
 }

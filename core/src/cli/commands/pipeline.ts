@@ -1,0 +1,84 @@
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import type { CliCommand } from '../command.ts';
+import { parseFlags } from '../command.ts';
+import { InputError } from '../../domain/errors.ts';
+import { textTable } from '../../report/render.ts';
+import type { StageResult } from '../../report/result.ts';
+import { localDefaults, parseFailOn } from '../../pipeline/config.ts';
+import type { PipelineConfig } from '../../pipeline/config.ts';
+import { prepareLocalEnvironment } from '../../pipeline/prepare.ts';
+import { runPipeline } from '../../pipeline/run.ts';
+
+const flags = {
+  'fs-report': { type: 'string' },
+  'image-report': { type: 'string' },
+  'fail-on': { type: 'string' },
+  'state-dir': { type: 'string' },
+  'registry-port': { type: 'string' },
+  'no-lint': { type: 'boolean' },
+} as const;
+
+const repoRoot = resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
+
+/** The pipeline config for argv: the local defaults with each flag applied and validated. */
+export function pipelineConfigFromArgv(argv: string[], root = repoRoot): PipelineConfig {
+  const { values } = parseFlags(argv, flags);
+  const cfg = localDefaults(root);
+  if (values['fs-report']) cfg.fsReport = resolve(values['fs-report']);
+  if (values['image-report']) cfg.imageReport = resolve(values['image-report']);
+  if (values['fail-on']) cfg.failOn = parseFailOn(values['fail-on']);
+  if (values['state-dir']) cfg.stateDir = resolve(values['state-dir']);
+  if (values['registry-port']) {
+    const port = Number(values['registry-port']);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InputError('--registry-port', `must be a port from 1 to 65535 (got "${values['registry-port']}")`);
+    cfg.registryPort = port;
+  }
+  if (values['no-lint']) cfg.lintCommand = [];
+  return cfg;
+}
+
+export const command: CliCommand = {
+  name: 'pipeline',
+  summary: 'Run every stage on sample-service with local defaults (the main job)',
+  usage: `Usage: trunkline pipeline [options]
+
+Runs lint, filesystem scan and build side by side, then the image scan and the metrics probe,
+then — only when nothing failed — signs and pushes the image to the local registry and bumps
+the local Flux repository. Starts dockerd, a registry on 127.0.0.1 and the local base images
+when they are missing. Writes .trunkline/summary.json; exits 1 when a stage failed.
+
+Options:
+  --fs-report FILE      gate this Trivy JSON report as the filesystem scan (no Trivy run)
+  --image-report FILE   gate this Trivy JSON report as the image scan (no Trivy run)
+  --fail-on SEVERITY    gate threshold: CRITICAL, HIGH (default), MEDIUM, LOW, UNKNOWN
+  --state-dir DIR       where registry storage, the Flux repo, keys and reports live (.trunkline)
+  --registry-port N     port of the local registry on 127.0.0.1 (5000)
+  --no-lint             skip the lint stage`,
+  async run(argv, log) {
+    const cfg = pipelineConfigFromArgv(argv);
+    const start = performance.now();
+    const env = await log.group('prepare the local environment', () => prepareLocalEnvironment(cfg, log));
+    for (const note of env.notes) log.info(note);
+    const { results, summaryPath, summary } = await runPipeline(cfg, env, log);
+    console.log(`\n${textTable(results)}\n`);
+    const sign = results.find((r) => r.name === 'sign-and-push');
+    const bump = results.find((r) => r.name === 'gitops-bump');
+    console.log(`summary: ${summaryPath}`);
+    if (sign?.status === 'passed') {
+      console.log(`registry: curl -s http://${env.registryHost}/v2/${cfg.imageName}/tags/list`);
+      console.log(`signature: ${String(sign.outputs['signature-ref'])} (record: ${cfg.stateDir}/image.signature)`);
+    }
+    if (bump?.status === 'passed') console.log(`flux repo: git --git-dir ${env.flux.bare} log -p -1 ${cfg.bumpBranch}`);
+    const overall: StageResult = {
+      name: 'pipeline',
+      status: summary.passed ? 'passed' : 'failed',
+      durationMs: Math.round(performance.now() - start),
+      outputs: { summary: summaryPath },
+      findings: results.flatMap((r) => r.findings),
+      notes: env.notes,
+      ...(summary.passed ? {} : { error: `failed stages: ${results.filter((r) => r.status === 'failed').map((r) => r.name).join(', ')}` }),
+    };
+    return overall;
+  },
+};
