@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Trunkline needs on a Debian machine, idempotently: the Debian packages the
 # local pipeline and the tests use (Docker engine, distribution registry, busybox for the
-# builder base image, promtool, shellcheck), then the npm dependencies (which bring Node 24).
+# builder base image, promtool, shellcheck, jq for the workflow plan script), then the npm dependencies (which bring Node 24).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker.io docker-registry busybox-static prometheus shellcheck openssl git ca-certificates)
+packages=(docker.io docker-registry busybox-static prometheus shellcheck jq openssl git ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
