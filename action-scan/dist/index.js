@@ -34485,8 +34485,6 @@ function scanSummaryMarkdown(report, gate, options) {
         if (gate.tripped.length > maxRows)
             parts.push(`…and ${gate.tripped.length - maxRows} more`);
     }
-    if (options.durationNote)
-        parts.push(options.durationNote);
     return parts.join('\n\n');
 }
 function toStageFinding(f) {

@@ -178,7 +178,7 @@ function findingLink(f: TrivyFinding): string {
  * table of the findings that tripped the gate (ID with link, package, installed → fixed, target),
  * capped at `maxRows` with an "and N more" line.
  */
-export function scanSummaryMarkdown(report: TrivyReport, gate: GateResult, options: { ignoreUnfixed: boolean; maxRows?: number; durationNote?: string }): string {
+export function scanSummaryMarkdown(report: TrivyReport, gate: GateResult, options: { ignoreUnfixed: boolean; maxRows?: number }): string {
   const maxRows = options.maxRows ?? 20;
   const icon = gate.passed ? '✅' : '❌';
   const parts = [`### ${icon} scan: Trivy gate ${gate.passed ? 'passed' : 'failed'}: ${gateVerdictLine(gate, 3)}`];
@@ -207,7 +207,6 @@ export function scanSummaryMarkdown(report: TrivyReport, gate: GateResult, optio
     parts.push(markdownTable([['Severity', 'ID', 'Package', 'Installed → Fixed', 'Target'], ...table]));
     if (gate.tripped.length > maxRows) parts.push(`…and ${gate.tripped.length - maxRows} more`);
   }
-  if (options.durationNote) parts.push(options.durationNote);
   return parts.join('\n\n');
 }
 
