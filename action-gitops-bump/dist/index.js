@@ -34670,6 +34670,9 @@ async function runBump(cfg, log) {
     const targets = (0,bump_config/* bumpTargets */.pw)(cfg);
     const start = performance.now();
     const notes = [];
+    // Masked before anything can print it, whichever mode uses it.
+    if (cfg.token)
+        log.secret(cfg.token);
     try {
         return await (0,report_result/* timed */.ay)(BUMP_STAGE, async () => {
             const began = performance.now();

@@ -383,6 +383,8 @@ export async function runBump(cfg: BumpConfig, log: Logger): Promise<StageResult
   const targets = bumpTargets(cfg);
   const start = performance.now();
   const notes: string[] = [];
+  // Masked before anything can print it, whichever mode uses it.
+  if (cfg.token) log.secret(cfg.token);
   try {
     return await timed<BumpOutputs>(BUMP_STAGE, async () => {
       const began = performance.now();

@@ -167,6 +167,13 @@ describe('spliceImageTags on the real fixtures', () => {
     expect(r.text).toContain('    newTag: abc1234\r\n');
   });
 
+  it('keeps a byte-order mark, document markers and comments on the edited line', () => {
+    const text = '\ufeff# fleet\r\n---\r\nimage:\r\n  repository: org/app\r\n  tag: v1 # pinned\r\n...\r\n---\r\nimage: {repository: org/app, tag: v1}\r\n...\r\n';
+    const r = spliceImageTags(text, { kind: 'values', targets: [{ repository: 'org/app', tag: '1.10' }] });
+    expect(r.text).toBe(text.replace('tag: v1 # pinned', 'tag: "1.10" # pinned').replace('tag: v1}', 'tag: "1.10"}'));
+    expect(r.text.charCodeAt(0)).toBe(0xfeff);
+  });
+
   it('bumps an image that appears under two keys in both places (bitnami os-shell)', () => {
     const r = spliceImageTags(fixture('bitnami_redis-values.yaml'), { kind: 'values', targets: [{ repository: 'bitnami/os-shell', tag: '12-debian-12-r60' }] });
     expect(r.matched.map((m) => m.path)).toEqual(['volumePermissions.image', 'sysctl.image']);
