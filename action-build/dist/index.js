@@ -31840,7 +31840,7 @@ function readContext() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _trunkline_core_door_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5886);
-/* harmony import */ var _trunkline_core_stages_build__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1699);
+/* harmony import */ var _trunkline_core_stages_build__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6425);
 /* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(112);
 // action-build: inputs → build stage (lint, tags, labels, image) → outputs and job summary.
 
@@ -32327,13 +32327,15 @@ function rfc3339(time) {
 /**
  * Generated labels, sorted by key. `created` is the commit time (`event.commitTime`), never the
  * wall clock, so rebuilding one commit yields one image configuration; it is omitted when the
- * commit time is unknown. Values containing a newline are refused (they would corrupt the
- * newline-separated `labels` output).
+ * commit time is unknown. Line breaks in generated values are flattened to spaces; an override
+ * value with a line break is refused naming `labels` (it would corrupt the newline-separated
+ * `labels` output).
  */
 function ociLabels(event, options) {
     const labels = {};
+    // Payload text (a repository description) may hold line breaks: flatten it rather than fail.
     const set = (key, value) => { if (value)
-        labels[key] = value; };
+        labels[key] = value.replace(/\s*[\r\n]+\s*/g, ' ').trim(); };
     set(`${OCI}.created`, event.commitTime ? rfc3339(event.commitTime) : undefined);
     set(`${OCI}.revision`, event.sha);
     set(`${OCI}.source`, event.repository.htmlUrl);
@@ -32542,7 +32544,7 @@ function failedFromError(name, error, durationMs, outputs = {}) {
 
 /***/ }),
 
-/***/ 1699:
+/***/ 6425:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32850,7 +32852,46 @@ function createMemoryLogger() {
     return Object.assign(logger, { lines });
 }
 
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ./core/src/report/external-time.ts
+
+const storage = new external_node_async_hooks_.AsyncLocalStorage();
+/** Marks the start of an external wait in the current stage; returns the function that ends it. */
+function beginExternal() {
+    const clock = storage.getStore();
+    if (!clock)
+        return () => { };
+    if (clock.active++ === 0)
+        clock.since = performance.now();
+    let ended = false;
+    return () => {
+        if (ended)
+            return;
+        ended = true;
+        if (--clock.active === 0)
+            clock.totalMs += performance.now() - clock.since;
+    };
+}
+/** Runs `fn` as an external wait (e.g. a `fetch`). */
+async function external(fn) {
+    const end = beginExternal();
+    try {
+        return await fn();
+    }
+    finally {
+        end();
+    }
+}
+/** Runs `fn` with a fresh clock; returns its value and the external milliseconds it accumulated. */
+async function measureExternal(fn) {
+    const clock = { active: 0, since: 0, totalMs: 0 };
+    const value = await storage.run(clock, fn);
+    return { value, externalMs: Math.round(clock.totalMs) };
+}
+
 ;// CONCATENATED MODULE: ./core/src/adapters/process.ts
+
 
 
 /** A child that exited non-zero, was killed, or could not start. */
@@ -32884,6 +32925,7 @@ function run(file, args, options = {}) {
     const display = formatCommand(file, args, secrets);
     options.logger?.debug(`$ ${display}`);
     const start = performance.now();
+    const endExternal = beginExternal();
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_namespaceObject.spawn)(file, [...args], {
             cwd: options.cwd,
@@ -32914,9 +32956,11 @@ function run(file, args, options = {}) {
         child.stderr.on('data', (c) => { err.push(c); streamLines(c); });
         child.on('error', (e) => {
             clearTimeout(timer);
+            endExternal();
             reject(new ProcessError(display, null, '', '', `could not start (${e.code ?? e.message})`));
         });
         child.on('close', (code, signal) => {
+            endExternal();
             clearTimeout(timer);
             clearTimeout(killTimer);
             const stdoutBuffer = Buffer.concat(out);
