@@ -18,7 +18,7 @@
  *     Requiring a match keeps `x == 0` from passing for a series that does not exist at all.
  */
 import type { Exposition, Sample } from './exposition.ts';
-import { escapeLabelValue, formatSeries, formatValue, parseGoFloat } from './exposition.ts';
+import { escapeLabelValue, formatSeries, formatValue, labelValue, parseGoFloat } from './exposition.ts';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 export type CompareOp = '>=' | '>' | '==' | '!=' | '<=' | '<';
@@ -180,7 +180,7 @@ export function parseExpectations(input: string | readonly string[]): Expectatio
 export function matches(e: Expectation, sample: Sample): boolean {
   if (sample.name !== e.metric) return false;
   for (const m of e.matchers) {
-    const actual = m.label === '__name__' ? sample.name : (sample.labels[m.label] ?? '');
+    const actual = m.label === '__name__' ? sample.name : (labelValue(sample.labels, m.label) ?? '');
     switch (m.op) {
       case '=': if (actual !== m.value) return false; break;
       case '!=': if (actual === m.value) return false; break;

@@ -35,7 +35,10 @@ export interface MetricFamily {
   line: number;
 }
 
-/** Label name → value (unescaped). Created without a prototype, so `__proto__` is an ordinary label. */
+/**
+ * Label name → value (unescaped). Plain objects (fast in V8); read them with `labelValue` or
+ * `Object.hasOwn`, since `labels.constructor` is inherited. A `__proto__` label is an own property.
+ */
 export type Labels = Record<string, string>;
 
 /** One sample line. `name` is the sample's own name (`x_bucket`, `x_sum`), `family` the family it belongs to. */
@@ -189,59 +192,76 @@ interface FamilyState extends MetricFamily {
   closed: boolean;
 }
 
-/** Cursor over one line. Methods return the new position; errors are thrown with the line number. */
+/**
+ * Cursor over one line of the input, `[start, end)` without its `\n`. One scanner walks the whole
+ * input (no per-line strings): the line's text is only sliced out for error messages.
+ */
 class LineScanner {
-  readonly text: string;
-  readonly lineNo: number;
-  pos: number;
-  constructor(text: string, lineNo: number, pos: number) {
-    this.text = text;
-    this.lineNo = lineNo;
-    this.pos = pos;
+  readonly input: string;
+  lineNo = 0;
+  start = 0;
+  end = 0;
+  pos = 0;
+  constructor(input: string) {
+    this.input = input;
   }
-  get atEnd(): boolean { return this.pos >= this.text.length; }
+  reset(start: number, end: number, lineNo: number): void {
+    this.start = start;
+    this.pos = start;
+    this.end = end;
+    this.lineNo = lineNo;
+  }
+  /** The whole current line (for messages). */
+  get text(): string { return this.input.slice(this.start, this.end); }
+  /** The rest of the line from the cursor. */
+  rest(): string { return this.input.slice(this.pos, this.end); }
+  get atEnd(): boolean { return this.pos >= this.end; }
   /** The character code under the cursor (a method, so TypeScript does not narrow it across moves). */
-  peek(): number { return this.text.charCodeAt(this.pos); }
-  skipBlanks(): void { while (this.pos < this.text.length && isBlank(this.text.charCodeAt(this.pos))) this.pos++; }
+  peek(): number { return this.input.charCodeAt(this.pos); }
+  /** The character code after the cursor, or NaN at the end of the line. */
+  peekNext(): number { return this.pos + 1 < this.end ? this.input.charCodeAt(this.pos + 1) : Number.NaN; }
+  /** The character under the cursor for messages (`\n` at the end of the line). */
+  shown(): string { return this.atEnd ? '\\n' : this.input[this.pos]!; }
+  skipBlanks(): void { while (this.pos < this.end && isBlank(this.input.charCodeAt(this.pos))) this.pos++; }
   fail(reason: string, kind: ExpositionErrorKind = 'syntax'): never {
     throw new ExpositionError(kind, this.lineNo, reason, this.text);
   }
   /** A token up to the next blank or the end of the line. */
   token(): string {
     const start = this.pos;
-    while (this.pos < this.text.length && !isBlank(this.text.charCodeAt(this.pos))) this.pos++;
-    return this.text.slice(start, this.pos);
+    while (this.pos < this.end && !isBlank(this.input.charCodeAt(this.pos))) this.pos++;
+    return this.input.slice(start, this.pos);
   }
   metricName(): string {
     const start = this.pos;
     if (this.atEnd || !isNameStart(this.peek())) return '';
-    while (this.pos < this.text.length && isNameChar(this.text.charCodeAt(this.pos))) this.pos++;
-    return this.text.slice(start, this.pos);
+    while (this.pos < this.end && isNameChar(this.input.charCodeAt(this.pos))) this.pos++;
+    return this.input.slice(start, this.pos);
   }
   labelName(): string {
     const start = this.pos;
     if (this.atEnd || !isLabelStart(this.peek())) return '';
-    while (this.pos < this.text.length && isLabelChar(this.text.charCodeAt(this.pos))) this.pos++;
-    return this.text.slice(start, this.pos);
+    while (this.pos < this.end && isLabelChar(this.input.charCodeAt(this.pos))) this.pos++;
+    return this.input.slice(start, this.pos);
   }
   /** A quoted label value starting after the opening quote; handles `\\`, `\"` and `\n`. */
   labelValue(): string {
     const start = this.pos;
-    const text = this.text;
+    const text = this.input;
     // Fast path: no escapes.
     let i = start;
-    while (i < text.length) {
+    while (i < this.end) {
       const c = text.charCodeAt(i);
       if (c === QUOTE) { this.pos = i + 1; return text.slice(start, i); }
       if (c === BACKSLASH) break;
       i++;
     }
     let out = text.slice(start, i);
-    while (i < text.length) {
+    while (i < this.end) {
       const c = text.charCodeAt(i);
       if (c === QUOTE) { this.pos = i + 1; return out; }
       if (c === BACKSLASH) {
-        const next = text[i + 1];
+        const next = i + 1 < this.end ? text[i + 1] : undefined;
         if (next === '\\' || next === '"') out += next;
         else if (next === 'n') out += '\n';
         else this.fail(`invalid escape sequence '\\${next ?? '\\n'}'`);
@@ -251,9 +271,34 @@ class LineScanner {
       out += text[i];
       i++;
     }
-    this.pos = text.length;
+    this.pos = this.end;
     return this.fail(`label value "${out}" contains unescaped new-line`);
   }
+}
+
+/** The text of 1-based line `n` of `input` (error paths only). */
+function lineOf(input: string, n: number): string {
+  let start = 0;
+  for (let i = 1; i < n; i++) {
+    const nl = input.indexOf('\n', start);
+    if (nl < 0) return '';
+    start = nl + 1;
+  }
+  const nl = input.indexOf('\n', start);
+  return input.slice(start, nl < 0 ? input.length : nl);
+}
+
+/** Offset of the last non-blank line when it is exactly `# EOF` (trailing blanks allowed), else -1. */
+function eofLineStart(input: string): number {
+  let i = input.length - 1;
+  while (i >= 0) {
+    const c = input.charCodeAt(i);
+    if (c !== SPACE && c !== TAB && c !== 0x0a) break;
+    i--;
+  }
+  if (i < 0) return -1;
+  const start = input.lastIndexOf('\n', i) + 1;
+  return i - start + 1 === 5 && input.startsWith('# EOF', start) ? start : -1;
 }
 
 /**
@@ -267,21 +312,14 @@ class LineScanner {
  * float, an optional int64 millisecond timestamp (OpenMetrics: float seconds and an exemplar).
  */
 export function parseExposition(input: string, options: ParseOptions = {}): Exposition {
-  const lines = input.split('\n');
-  const lastIndex = lines.length - 1;
   let format: ExpositionFormat = options.format === 'openmetrics' ? 'openmetrics' : 'text';
-  let eofIndex = -1;
-  for (let i = lastIndex; i >= 0; i--) {
-    const trimmed = lines[i]!.replace(/^[ \t]+|[ \t]+$/g, '');
-    if (trimmed === '') continue;
-    if (trimmed === '# EOF' && lines[i]!.startsWith('# EOF')) eofIndex = i;
-    break;
-  }
-  if (eofIndex >= 0 && options.format !== 'text') format = 'openmetrics';
+  const eofStart = eofLineStart(input);
+  if (eofStart >= 0 && options.format !== 'text') format = 'openmetrics';
   const om = format === 'openmetrics';
-  if (om && eofIndex < 0) {
-    const at = Math.max(1, lines.length - (lines[lastIndex] === '' ? 1 : 0));
-    throw new ExpositionError('syntax', at, 'OpenMetrics exposition does not end with "# EOF"', lines[at - 1] ?? '');
+  if (om && eofStart < 0) {
+    let lineCount = 1;
+    for (let i = input.indexOf('\n'); i >= 0 && i < input.length - 1; i = input.indexOf('\n', i + 1)) lineCount++;
+    throw new ExpositionError('syntax', lineCount, 'OpenMetrics exposition does not end with "# EOF"', lineOf(input, lineCount));
   }
   // OpenMetrics mode is a superset of text mode, so a 0.0.4 body that merely ends in `# EOF` still parses.
   const typeOf = (token: string): MetricType | undefined =>
@@ -293,10 +331,12 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
   const aliases = new Map<string, FamilyState>();
   const samples: Sample[] = [];
   const seen = new Set<string>();
+  /** Label names and values of the sample being parsed, reused from line to line. */
+  const pairs: string[] = [];
   let current: FamilyState | undefined;
 
   /** `expfmt`'s setOrCreateCurrentMF: exact name, else the summary/histogram (etc.) it is a suffix of. */
-  const resolve = (name: string, lineNo: number, text: string): FamilyState => {
+  const resolve = (name: string, s: LineScanner): FamilyState => {
     let family = families.get(name) ?? aliases.get(name);
     if (!family) {
       for (const [type, list] of Object.entries(suffixes) as [MetricType, readonly string[]][]) {
@@ -307,12 +347,12 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
       }
     }
     if (!family) {
-      family = { name, type: om ? 'unknown' : 'untyped', line: lineNo, typeSet: false, closed: false };
+      family = { name, type: om ? 'unknown' : 'untyped', line: s.lineNo, typeSet: false, closed: false };
       families.set(name, family);
     }
     if (family !== current) {
       if (family.closed) {
-        throw new ExpositionError('interleaved', lineNo, `metric family ${family.name} reappears after other families (first seen on line ${family.line})`, text);
+        s.fail(`metric family ${family.name} reappears after other families (first seen on line ${family.line})`, 'interleaved');
       }
       if (current) current.closed = true;
       current = family;
@@ -320,21 +360,26 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
     return family;
   };
 
-  const end = eofIndex >= 0 && om ? eofIndex : lastIndex;
-  for (let index = 0; index <= end; index++) {
-    const text = lines[index]!;
-    const lineNo = index + 1;
-    const s = new LineScanner(text, lineNo, 0);
+  const s = new LineScanner(input);
+  for (let start = 0, lineNo = 1; ; lineNo++) {
+    const nl = input.indexOf('\n', start);
+    const last = nl < 0;
+    s.reset(start, last ? input.length : nl, lineNo);
+    start = nl + 1;
     s.skipBlanks();
-    if (s.atEnd) continue;
-    // The segment after the last `\n` is a line without its newline (OpenMetrics may end at `# EOF`).
-    if (index === lastIndex && !(om && index === eofIndex)) s.fail('unexpected end of input stream');
+    if (s.atEnd) {
+      if (last) break;
+      continue;
+    }
+    // A segment after the last `\n` is a line without its newline (OpenMetrics may end at `# EOF`).
+    if (last && !(om && s.start === eofStart)) s.fail('unexpected end of input stream');
     if (s.peek() === HASH) {
       s.pos++;
       parseComment(s);
-      continue;
+    } else {
+      parseSample(s);
     }
-    parseSample(s);
+    if (last) break;
   }
   checkHistograms();
   return {
@@ -350,14 +395,14 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
     if (s.atEnd) return;
     if (keyword !== 'HELP' && keyword !== 'TYPE' && !(om && keyword === 'UNIT')) return;
     s.skipBlanks();
-    if (!s.atEnd && s.peek() === LBRACE && s.text.charCodeAt(s.pos + 1) === QUOTE) s.fail('quoted metric names are not supported', 'unsupported');
+    if (!s.atEnd && s.peek() === LBRACE && s.peekNext() === QUOTE) s.fail('quoted metric names are not supported', 'unsupported');
     const name = s.metricName();
     if (s.atEnd) return;
     if (!isBlank(s.peek())) s.fail('invalid metric name in comment');
-    const family = resolve(name, s.lineNo, s.text);
+    const family = resolve(name, s);
     s.skipBlanks();
     if (s.atEnd) return;
-    const rest = s.text.slice(s.pos);
+    const rest = s.rest();
     if (keyword === 'HELP') {
       if (family.help !== undefined) s.fail(`second HELP line for metric name "${family.name}"`);
       family.help = unescapeHelp(s, rest);
@@ -390,16 +435,17 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
   }
 
   function parseSample(s: LineScanner): void {
-    if (s.peek() === LBRACE && s.text.charCodeAt(s.pos + 1) === QUOTE) s.fail('quoted metric names are not supported', 'unsupported');
+    if (s.peek() === LBRACE && s.peekNext() === QUOTE) s.fail('quoted metric names are not supported', 'unsupported');
     const name = s.metricName();
     if (!name) s.fail('invalid metric name');
-    const family = resolve(name, s.lineNo, s.text);
+    const family = resolve(name, s);
     family.typeSet = true; // a TYPE line after this sample is an error, as in expfmt
     s.skipBlanks();
-    const labels = Object.create(null) as Labels;
+    const labels: Labels = {};
+    pairs.length = 0;
     if (!s.atEnd && s.peek() === LBRACE) {
       s.pos++;
-      parseLabels(s, family, labels);
+      parseLabels(s, family, labels, pairs);
     }
     const valueToken = s.token();
     const value = parseGoFloat(valueToken);
@@ -412,10 +458,10 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
         const tsToken = s.token();
         timestamp = parseInt64(tsToken);
         if (timestamp === undefined) s.fail(`expected integer as timestamp, got "${tsToken}"`);
-        if (!s.atEnd) s.fail(`spurious string after timestamp: "${s.text.slice(s.pos)}"`);
+        if (!s.atEnd) s.fail(`spurious string after timestamp: "${s.rest()}"`);
       }
     }
-    const key = seriesKey(name, labels);
+    const key = keyFromPairs(name, pairs);
     if (seen.has(key)) s.fail(`duplicate series ${formatSeries(name, labels)}`, 'duplicate');
     seen.add(key);
     const sample: Sample = { name, family: family.name, labels, value, line: s.lineNo };
@@ -424,7 +470,7 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
   }
 
   /** After `{`: label pairs up to `}` and the blanks after it. Blanks are allowed around every token. */
-  function parseLabels(s: LineScanner, family: FamilyState, labels: Labels): void {
+  function parseLabels(s: LineScanner, family: FamilyState, labels: Labels, out: string[]): void {
     for (;;) {
       s.skipBlanks();
       if (s.atEnd) s.fail(`invalid label name for metric "${family.name}"`);
@@ -433,11 +479,11 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
       if (!label) s.fail(`invalid label name for metric "${family.name}"`);
       if (label === '__name__') s.fail('label name "__name__" is reserved');
       s.skipBlanks();
-      if (s.atEnd || s.peek() !== EQUALS) s.fail(`expected '=' after label name, found ${s.atEnd ? "'\\n'" : `'${s.text[s.pos]}'`}`);
-      if (label in labels) s.fail(`duplicate label names for metric "${family.name}"`);
+      if (s.atEnd || s.peek() !== EQUALS) s.fail(`expected '=' after label name, found '${s.shown()}'`);
+      if (Object.hasOwn(labels, label)) s.fail(`duplicate label names for metric "${family.name}"`);
       s.pos++;
       s.skipBlanks();
-      if (s.atEnd || s.peek() !== QUOTE) s.fail(`expected '"' at start of label value, found ${s.atEnd ? "'\\n'" : `'${s.text[s.pos]}'`}`);
+      if (s.atEnd || s.peek() !== QUOTE) s.fail(`expected '"' at start of label value, found '${s.shown()}'`);
       s.pos++;
       const value = s.labelValue();
       if (label === 'le' && (family.type === 'histogram' || (om && family.type === 'gaugehistogram')) && parseGoFloat(value) === undefined) {
@@ -446,7 +492,9 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
       if (label === 'quantile' && family.type === 'summary' && parseGoFloat(value) === undefined) {
         s.fail(`expected float as value for 'quantile' label, got "${value}"`);
       }
-      labels[label] = value;
+      if (label === '__proto__') Object.defineProperty(labels, label, { value, enumerable: true, writable: true, configurable: true });
+      else labels[label] = value;
+      out.push(label, value);
       s.skipBlanks();
       if (!s.atEnd && s.peek() === COMMA) { s.pos++; continue; }
       if (!s.atEnd && s.peek() === RBRACE) break;
@@ -467,13 +515,13 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
       s.skipBlanks();
     }
     if (s.atEnd) return timestamp;
-    if (s.peek() !== HASH) s.fail(`spurious string after timestamp: "${s.text.slice(s.pos)}"`);
+    if (s.peek() !== HASH) s.fail(`spurious string after timestamp: "${s.rest()}"`);
     s.pos++;
     s.skipBlanks();
     if (s.atEnd || s.peek() !== LBRACE) s.fail('expected "{" to open an exemplar');
     s.pos++;
     const exemplarFamily: FamilyState = { name: 'exemplar', type: 'unknown', line: s.lineNo, typeSet: true, closed: false };
-    parseLabels(s, exemplarFamily, Object.create(null) as Labels);
+    parseLabels(s, exemplarFamily, {}, []);
     const valueToken = s.token();
     if (parseGoFloat(valueToken) === undefined) s.fail(`expected float as exemplar value, got "${valueToken}"`);
     s.skipBlanks();
@@ -481,7 +529,7 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
       const tsToken = s.token();
       if (parseGoFloat(tsToken) === undefined) s.fail(`expected exemplar timestamp, got "${tsToken}"`);
       s.skipBlanks();
-      if (!s.atEnd) s.fail(`spurious string after exemplar: "${s.text.slice(s.pos)}"`);
+      if (!s.atEnd) s.fail(`spurious string after exemplar: "${s.rest()}"`);
     }
     return timestamp;
   }
@@ -490,16 +538,19 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
   function checkHistograms(): void {
     interface Group { buckets: { le: number; value: number; sample: Sample }[]; count?: Sample; first: Sample }
     const groups = new Map<string, Group>();
+    const pairs: string[] = [];
     for (const sample of samples) {
       const family = families.get(sample.family)!;
       if (family.type !== 'histogram') continue;
       const suffix = sample.name.slice(family.name.length);
-      const { le, ...rest } = sample.labels;
-      const key = `${family.name}\u0000${seriesKey('', rest)}`;
+      pairs.length = 0;
+      for (const k in sample.labels) if (k !== 'le') pairs.push(k, sample.labels[k]!);
+      const key = keyFromPairs(family.name, pairs);
+      const le = labelValue(sample.labels, 'le');
       let group = groups.get(key);
       if (!group) groups.set(key, (group = { buckets: [], first: sample }));
       if (suffix === '_bucket') {
-        if (le === undefined) throw new ExpositionError('histogram', sample.line, `histogram bucket ${sample.name} has no "le" label`, lines[sample.line - 1]!);
+        if (le === undefined) throw new ExpositionError('histogram', sample.line, `histogram bucket ${sample.name} has no "le" label`, lineOf(input, sample.line));
         group.buckets.push({ le: parseGoFloat(le)!, value: sample.value, sample });
       } else if (suffix === '_count') {
         group.count = sample;
@@ -511,20 +562,20 @@ export function parseExposition(input: string, options: ParseOptions = {}): Expo
       const inf = sorted.find((b) => b.le === Infinity);
       if (!inf) {
         const at = group.buckets.at(-1)?.sample ?? group.first;
-        throw new ExpositionError('histogram', at.line, `histogram ${series} has no le="+Inf" bucket`, lines[at.line - 1]!);
+        throw new ExpositionError('histogram', at.line, `histogram ${series} has no le="+Inf" bucket`, lineOf(input, at.line));
       }
       for (let i = 1; i < sorted.length; i++) {
         if (sorted[i]!.value < sorted[i - 1]!.value) {
           const at = sorted[i]!.sample;
           throw new ExpositionError('histogram', at.line,
             `histogram ${series} bucket le="${at.labels.le}" (${formatValue(sorted[i]!.value)}) is below the previous bucket (${formatValue(sorted[i - 1]!.value)})`,
-            lines[at.line - 1]!);
+            lineOf(input, at.line));
         }
       }
       if (group.count && group.count.value !== inf.value && !(Number.isNaN(group.count.value) && Number.isNaN(inf.value))) {
         throw new ExpositionError('histogram', group.count.line,
           `histogram ${series} _count (${formatValue(group.count.value)}) differs from its le="+Inf" bucket (${formatValue(inf.value)})`,
-          lines[group.count.line - 1]!);
+          lineOf(input, group.count.line));
       }
     }
   }
@@ -535,12 +586,33 @@ function withoutLe(labels: Labels): Labels {
   return rest;
 }
 
-/** A canonical key for a series: the name plus its labels in name order. */
+/** The value of label `name`, or `undefined` when the sample does not carry it (never an inherited property). */
+export function labelValue(labels: Labels, name: string): string | undefined {
+  return Object.hasOwn(labels, name) ? labels[name] : undefined;
+}
+
+/** A canonical key for a series: the name plus its labels in name order (unambiguous for any values). */
 export function seriesKey(name: string, labels: Labels): string {
-  const keys = Object.keys(labels);
-  if (keys.length === 0) return name;
-  if (keys.length > 1) keys.sort();
-  let key = name;
-  for (const k of keys) key += `\u0000${k}\u0001${labels[k]}`;
+  const pairs: string[] = [];
+  for (const k of Object.keys(labels)) pairs.push(k, labels[k]!);
+  return keyFromPairs(name, pairs);
+}
+
+/** `seriesKey` from a flat `[name1, value1, name2, value2, ...]` list (sorted in place). */
+function keyFromPairs(name: string, pairs: string[]): string {
+  if (pairs.length === 0) return name;
+  // Insertion sort of the (few) pairs by label name, in place, without allocating.
+  for (let i = 2; i < pairs.length; i += 2) {
+    const k = pairs[i]!, v = pairs[i + 1]!;
+    let j = i - 2;
+    while (j >= 0 && pairs[j]! > k) { pairs[j + 2] = pairs[j]!; pairs[j + 3] = pairs[j + 1]!; j -= 2; }
+    pairs[j + 2] = k;
+    pairs[j + 3] = v;
+  }
+  // JSON of the string list (name last): unambiguous whatever the values contain, one flat
+  // string from fast native code.
+  pairs.push(name);
+  const key = JSON.stringify(pairs);
+  pairs.pop();
   return key;
 }
