@@ -28639,11 +28639,16 @@ async function dockerLogin(host, credentials, log) {
 }
 /** `docker logout <host>`; a failure is reported as a warning (the job is over; nothing to undo). */
 async function dockerLogout(host, log) {
-    const r = await docker_docker(['logout', host], { allowFailure: true, timeoutMs: 30_000 });
-    if (r.code === 0)
-        log.info(`docker logged out of ${host}`);
-    else
-        log.warning(`docker logout ${host} failed: ${r.stderr.trim() || `exit code ${r.code}`}`);
+    try {
+        const r = await docker_docker(['logout', host], { allowFailure: true, timeoutMs: 30_000 });
+        if (r.code === 0)
+            log.info(`docker logged out of ${host}`);
+        else
+            log.warning(`docker logout ${host} failed: ${r.stderr.trim() || `exit code ${r.code}`}`);
+    }
+    catch (error) {
+        log.warning(`docker logout ${host} failed: ${error.message}`);
+    }
 }
 
 

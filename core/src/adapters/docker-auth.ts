@@ -20,7 +20,11 @@ export async function dockerLogin(host: string, credentials: RegistryCredentials
 
 /** `docker logout <host>`; a failure is reported as a warning (the job is over; nothing to undo). */
 export async function dockerLogout(host: string, log: Logger): Promise<void> {
-  const r = await docker(['logout', host], { allowFailure: true, timeoutMs: 30_000 });
-  if (r.code === 0) log.info(`docker logged out of ${host}`);
-  else log.warning(`docker logout ${host} failed: ${r.stderr.trim() || `exit code ${r.code}`}`);
+  try {
+    const r = await docker(['logout', host], { allowFailure: true, timeoutMs: 30_000 });
+    if (r.code === 0) log.info(`docker logged out of ${host}`);
+    else log.warning(`docker logout ${host} failed: ${r.stderr.trim() || `exit code ${r.code}`}`);
+  } catch (error) {
+    log.warning(`docker logout ${host} failed: ${(error as Error).message}`);
+  }
 }
