@@ -2,7 +2,7 @@
 // action.yml with its default, as the runner sets them, overridden by the test's), GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY files read back. Real Trivy reports from ../shared/fixtures/trivy.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -23,9 +23,17 @@ const actionYml = parseYaml(readFileSync(join(repoRoot, 'action-scan', 'action.y
 const defaults = Object.fromEntries(Object.entries(actionYml.inputs).map(([k, v]) => [k, String(v.default ?? '')]));
 const fixture = (name: string): string => join(trivyFixtures, name);
 
+const scratch: string[] = [];
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+};
+afterAll(() => { for (const dir of scratch) rmSync(dir, { recursive: true, force: true }); });
+
 /** The bundle with action.yml's defaults plus `inputs`, Trivy kept off PATH unless the test installs it. */
 function runAction(inputs: Record<string, string>, env: Record<string, string> = {}) {
-  return runBundledAction('action-scan', { ...defaults, ...inputs }, { env: { TRUNKLINE_TRIVY: '/nonexistent/trivy', ...env }, cwd: mkdtempSync(join(tmpdir(), 'trunkline-ws-')) });
+  return runBundledAction('action-scan', { ...defaults, ...inputs }, { env: { TRUNKLINE_TRIVY: '/nonexistent/trivy', ...env }, cwd: tempDir('trunkline-ws-') });
 }
 
 describe('action-scan bundle under the runner contract', () => {
@@ -83,7 +91,7 @@ describe('action-scan bundle under the runner contract', () => {
     const node20 = '/usr/bin/node';
     const version = existsSync(node20) ? spawnSync(node20, ['--version'], { encoding: 'utf8' }).stdout.trim() : '';
     if (!version.startsWith('v20.')) return; // only machines that have a Node 20 beside Node 24
-    const dir = mkdtempSync(join(tmpdir(), 'trunkline-node20-'));
+    const dir = tempDir('trunkline-node20-');
     const output = join(dir, 'out');
     writeFileSync(output, '');
     const r = spawnSync(node20, [join(repoRoot, 'action-scan', 'dist', 'index.js')], {
@@ -101,9 +109,9 @@ describe('action-scan installing Trivy from a release server (loopback fake)', (
   afterAll(async () => { await release.close(); });
 
   it('installs the pinned version with the given checksum, runs it once, gates its report, and tells the cache step the DB state', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'trunkline-fake-state-'));
-    const toolCache = mkdtempSync(join(tmpdir(), 'trunkline-tc-'));
-    const cacheDir = mkdtempSync(join(tmpdir(), 'trunkline-trivy-cache-'));
+    const state = tempDir('trunkline-fake-state-');
+    const toolCache = tempDir('trunkline-tc-');
+    const cacheDir = tempDir('trunkline-trivy-cache-');
     const env = {
       TRUNKLINE_TRIVY_RELEASES_URL: release.baseUrl, RUNNER_TOOL_CACHE: toolCache,
       FAKE_TRIVY_DIR: state, FAKE_TRIVY_REPORT: fixture('debian-buster.json.golden'),
@@ -125,9 +133,9 @@ describe('action-scan installing Trivy from a release server (loopback fake)', (
   });
 
   it('a checksum that does not match fails the step and runs nothing', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'trunkline-fake-state-'));
+    const state = tempDir('trunkline-fake-state-');
     const r = await runAction({ 'scan-type': 'fs', 'trivy-sha256': 'b'.repeat(64) }, {
-      TRUNKLINE_TRIVY_RELEASES_URL: release.baseUrl, RUNNER_TOOL_CACHE: mkdtempSync(join(tmpdir(), 'trunkline-tc-')), FAKE_TRIVY_DIR: state,
+      TRUNKLINE_TRIVY_RELEASES_URL: release.baseUrl, RUNNER_TOOL_CACHE: tempDir('trunkline-tc-'), FAKE_TRIVY_DIR: state,
     });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/::error::ChecksumError: checksum mismatch for trivy_0\.74\.0_Linux-64bit\.tar\.gz/);

@@ -1,23 +1,31 @@
 // `trunkline scan`: argv → the same ScanConfig and validation as the action, and the real CLI's exit codes.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { scanConfigFromArgv } from '../../src/cli/commands/scan.ts';
 import { InputError } from '../../src/domain/errors.ts';
 import { repoRoot, trivyFixtures } from '../support/paths.ts';
 
+const scratch: string[] = [];
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+};
+afterAll(() => { for (const dir of scratch) rmSync(dir, { recursive: true, force: true }); });
+
 function cli(args: string[], env: Record<string, string> = {}): { code: number; out: string } {
   const r = spawnSync(process.execPath, [join(repoRoot, 'core/src/cli/main.ts'), 'scan', ...args], {
-    cwd: mkdtempSync(join(tmpdir(), 'trunkline-cli-scan-')), encoding: 'utf8', env: { ...process.env, ...env },
+    cwd: tempDir('trunkline-cli-scan-'), encoding: 'utf8', env: { ...process.env, ...env },
   });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
 describe('scanConfigFromArgv', () => {
   it('maps flags to the config the stage takes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'trunkline-argv-'));
+    const dir = tempDir('trunkline-argv-');
     writeFileSync(join(dir, '.trivyignore'), 'CVE-1\n');
     const cfg = scanConfigFromArgv(['--mode', 'image', '--input', 'app.tar', '--fail-on', 'critical', '--ignore-unfixed', '--scanners', 'vuln,secret,config',
       '--skip-dirs', 'a,b', '--skip-dirs', 'c', '--db-repository', 'registry.example/trivy-db:2', '--install-trivy'], dir);

@@ -2,7 +2,7 @@
 // remote, so a loopback HTTP server stands in for it, serving a fake release archive laid out like
 // Trivy's (`v<version>/trivy_<version>_Linux-64bit.tar.gz` with `trivy` at its root).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tc from '@actions/tool-cache';
@@ -32,9 +32,16 @@ afterAll(async () => {
   await release.close();
 });
 
+const scratch: string[] = [];
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+};
+
 beforeEach(() => {
   requests.length = 0;
-  const dir = mkdtempSync(join(tmpdir(), 'trunkline-toolcache-'));
+  const dir = tempDir('trunkline-toolcache-');
   process.env.RUNNER_TOOL_CACHE = join(dir, 'tool-cache');
   process.env.RUNNER_TEMP = join(dir, 'temp');
   mkdirSync(process.env.RUNNER_TEMP, { recursive: true });
@@ -43,6 +50,7 @@ beforeEach(() => {
 afterEach(() => {
   for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
   Object.assign(process.env, savedEnv);
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 const install = (sha256?: string) => installTrivy({ version: VERSION, ...(sha256 ? { sha256 } : {}), baseUrl, platform: 'linux', arch: 'x64', log: createMemoryLogger() });
@@ -93,7 +101,7 @@ describe('installTrivy (loopback fake)', () => {
 
 describe('runScan installing Trivy first (loopback fake)', () => {
   it('installs, runs the installed binary once and gates its report; a bad checksum fails the stage, never skips it', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'trunkline-scan-install-'));
+    const work = tempDir('trunkline-scan-install-');
     const state = join(work, 'state');
     mkdirSync(state);
     Object.assign(process.env, { FAKE_TRIVY_DIR: state, FAKE_TRIVY_REPORT: join(trivyFixtures, 'alpine-310.json.golden') });

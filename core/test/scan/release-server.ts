@@ -3,7 +3,7 @@
 // root (the fake-trivy script). It records every request path, so tests can see downloads happen.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,6 +45,6 @@ export async function startFakeReleaseServer(version: string): Promise<FakeRelea
     assetPath,
     sha256: createHash('sha256').update(archive).digest('hex'),
     requests,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => new Promise<void>((r) => server.close(() => r())).then(() => rmSync(root, { recursive: true, force: true })),
   };
 }

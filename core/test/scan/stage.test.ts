@@ -1,6 +1,6 @@
 // runScan end to end on real Trivy reports: outputs, fail-closed paths, ignore files on disk,
 // the job summary, and the Trivy run path (with a fake trivy executable: Trivy cannot run here).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ let work: string;
 beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), 'trunkline-scan-'));
 });
+afterEach(() => rmSync(work, { recursive: true, force: true }));
 
 function config(overrides: Partial<ScanConfig>): ScanConfig {
   return {
