@@ -108,6 +108,9 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
       }, l)),
       stage('verify-metrics', log, (l) => runVerifyMetrics(defaultVerifyMetricsConfig({
         image: imageId, network: 'host', expectations: cfg.expectations, runId: 'local', outputDir: join(reports, 'metrics'),
+        // The drain delay lets Kubernetes endpoints catch up before the listener closes; a probe
+        // has no load balancer in front, so the shutdown check need not wait for it.
+        env: { ENABLE_METRICS: 'true', SHUTDOWN_DRAIN_DELAY_MS: '0' },
       }), l)),
     ]));
   } else {
