@@ -30264,6 +30264,12 @@ const PRIVILEGED_EVENTS = ['pull_request_target', 'workflow_run', 'issue_comment
 function isLoopbackHost(host) {
     return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host);
 }
+/** ECR Public needs the ecr-public API (auth only in us-east-1): refused up front, naming the input. */
+function refuseEcrPublic(ref, input) {
+    if (ref.registry && (0,ecr_host/* isEcrPublicHost */.AG)(ref.registry) && !(0,ecr_host/* parseEcrHost */.wl)(ref.registry)) {
+        throw new errors/* InputError */.d(input, 'is on ECR Public (public.ecr.aws), which needs the ecr-public API in us-east-1; push to a private ECR registry, or give username and password');
+    }
+}
 /** Refuses privileged events unless opted in; the message names the input to set. */
 function trustGuard(eventName, allowed, what) {
     if (eventName && PRIVILEGED_EVENTS.includes(eventName) && !allowed) {
@@ -30273,8 +30279,6 @@ function trustGuard(eventName, allowed, what) {
 /** Shared by sign and verify: picks ECR or username/password auth and builds the registry client. */
 async function connect(ref, cfg, log, forPush, notes) {
     const host = ref.registry;
-    if ((0,ecr_host/* isEcrPublicHost */.AG)(host))
-        throw new errors/* InputError */.d('repository', 'is on ECR Public (public.ecr.aws), which needs the ecr-public API in us-east-1; push to a private ECR registry or give username and password');
     const ecrHost = (0,ecr_host/* parseEcrHost */.wl)(host);
     const useEcr = cfg.ecr !== undefined || (ecrHost !== undefined && !cfg.registryAuth);
     const insecure = cfg.insecure ?? isLoopbackHost(host);
@@ -30361,6 +30365,8 @@ async function runSignAndPush(cfg, log) {
     const ref = (0,image_ref/* parseRepositoryRef */.rH)(cfg.repository, 'repository');
     if (!ref.registry && cfg.push !== false)
         throw new errors/* InputError */.d('repository', `must include the registry host, e.g. 127.0.0.1:5000/${ref.repository} or <account>.dkr.ecr.<region>.amazonaws.com/${ref.repository}`);
+    if (!cfg.registryAuth)
+        refuseEcrPublic(ref, 'repository');
     const tags = [...new Set(cfg.tags.map((t) => (0,image_ref/* validateTag */.z7)(t, 'tags')))];
     if (!cfg.signatureFile)
         throw new errors/* InputError */.d('signature-file', 'is required');
@@ -30543,6 +30549,8 @@ async function runVerify(cfg, log) {
     const ref = cfg.imageRef ? (0,image_ref/* parseImageRef */.Q)(cfg.imageRef, 'image-ref') : undefined;
     if (ref && !ref.registry)
         throw new errors/* InputError */.d('image-ref', 'must include the registry host');
+    if (ref && !cfg.registryAuth)
+        refuseEcrPublic(ref, 'image-ref');
     if (ref?.digest && cfg.digest && ref.digest !== cfg.digest)
         throw new errors/* InputError */.d('digest', `(${cfg.digest}) differs from the digest in "image-ref" (${ref.digest})`);
     let digest = cfg.digest ?? ref?.digest;

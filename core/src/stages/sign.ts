@@ -110,6 +110,13 @@ export function isLoopbackHost(host: string): boolean {
   return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host);
 }
 
+/** ECR Public needs the ecr-public API (auth only in us-east-1): refused up front, naming the input. */
+function refuseEcrPublic(ref: ImageRef, input: string): void {
+  if (ref.registry && isEcrPublicHost(ref.registry) && !parseEcrHost(ref.registry)) {
+    throw new InputError(input, 'is on ECR Public (public.ecr.aws), which needs the ecr-public API in us-east-1; push to a private ECR registry, or give username and password');
+  }
+}
+
 /** Refuses privileged events unless opted in; the message names the input to set. */
 export function trustGuard(eventName: string | undefined, allowed: boolean | undefined, what: string): void {
   if (eventName && (PRIVILEGED_EVENTS as readonly string[]).includes(eventName) && !allowed) {
@@ -127,7 +134,6 @@ interface Connection {
 /** Shared by sign and verify: picks ECR or username/password auth and builds the registry client. */
 async function connect(ref: ImageRef, cfg: { registryAuth?: RegistryCredentials; ecr?: EcrConfig; insecure?: boolean; retry?: RetryPolicy; tagMutability?: TagMutability }, log: Logger, forPush: boolean, notes: string[]): Promise<Connection> {
   const host = ref.registry!;
-  if (isEcrPublicHost(host)) throw new InputError('repository', 'is on ECR Public (public.ecr.aws), which needs the ecr-public API in us-east-1; push to a private ECR registry or give username and password');
   const ecrHost = parseEcrHost(host);
   const useEcr = cfg.ecr !== undefined || (ecrHost !== undefined && !cfg.registryAuth);
   const insecure = cfg.insecure ?? isLoopbackHost(host);
@@ -214,6 +220,7 @@ export async function runSignAndPush(cfg: SignConfig, log: Logger): Promise<Stag
   if (!cfg.image) throw new InputError('image', 'is required: the local image id or reference that was built');
   const ref = parseRepositoryRef(cfg.repository, 'repository');
   if (!ref.registry && cfg.push !== false) throw new InputError('repository', `must include the registry host, e.g. 127.0.0.1:5000/${ref.repository} or <account>.dkr.ecr.<region>.amazonaws.com/${ref.repository}`);
+  if (!cfg.registryAuth) refuseEcrPublic(ref, 'repository');
   const tags = [...new Set(cfg.tags.map((t) => validateTag(t, 'tags')))];
   if (!cfg.signatureFile) throw new InputError('signature-file', 'is required');
   const dockerReference = imageName(ref);
@@ -404,6 +411,7 @@ export async function runVerify(cfg: VerifyConfig, log: Logger): Promise<StageRe
   if (cfg.digest) validateDigest(cfg.digest, 'digest');
   const ref = cfg.imageRef ? parseImageRef(cfg.imageRef, 'image-ref') : undefined;
   if (ref && !ref.registry) throw new InputError('image-ref', 'must include the registry host');
+  if (ref && !cfg.registryAuth) refuseEcrPublic(ref, 'image-ref');
   if (ref?.digest && cfg.digest && ref.digest !== cfg.digest) throw new InputError('digest', `(${cfg.digest}) differs from the digest in "image-ref" (${ref.digest})`);
   let digest = cfg.digest ?? ref?.digest;
   if (!digest && !ref) throw new InputError('digest', 'is required to verify a signature file: a signature only means something for the digest you deploy');
