@@ -28,5 +28,3 @@ export function removeTestImages(): void {
   if (ids.length) execFileSync('docker', ['rmi', '--force', ...new Set(ids)], { stdio: 'ignore' });
 }
 
-/** A fresh P-256 key pair as PEM strings. */
-export { generateKeyPair } from '../../src/domain/signature.ts';
