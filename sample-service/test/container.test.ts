@@ -92,7 +92,13 @@ describe.runIf(ready)('container image', () => {
     const { id, port } = await runContainer({ ENABLE_METRICS: 'true' });
     await waitForStatus(port, '/readyz', 200, 10_000);
     expect((await request(port, '/')).json).toEqual({ message: 'Hello, World!' });
-    const logs = (await docker(['logs', id])).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Log lines are coalesced for up to 50 ms: wait for the first one.
+    let stdout = '';
+    for (let i = 0; i < 50 && !stdout.includes('\n'); i++) {
+      stdout = (await docker(['logs', id])).stdout;
+      if (!stdout.includes('\n')) await new Promise((r) => setTimeout(r, 50));
+    }
+    const logs = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logs[0]).toMatchObject({ msg: 'listening', uid: 65532, version: 'v0.0.0-test' });
     expect(await inspect(id, '{{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.CapDrop}} {{json .HostConfig.Tmpfs}}')).toBe('true ["ALL"] null');
 
@@ -113,15 +119,25 @@ describe.runIf(ready)('container image', () => {
     await new Promise((r) => setTimeout(r, 100));
     const stopping = performance.now();
     const stop = docker(['stop', '-t', '15', id]);
-    await waitForStatus(port, '/readyz', 503, 500);
+    // docker stop → daemon → SIGTERM: a probe sent 500 ms after `docker stop` must already see 503.
+    const probes: Array<{ sentMs: number; status: number }> = [];
+    while (!probes.some((p) => p.status === 503) && performance.now() - stopping < 5000) {
+      const sentMs = performance.now() - stopping;
+      probes.push({ sentMs, status: (await request(port, '/readyz')).status });
+    }
+    expect(probes.filter((p) => p.sentMs > 500 && p.status !== 503)).toEqual([]);
+    expect(probes.at(-1)?.status).toBe(503);
     const reply = await slow.done;
     expect(reply.status).toBe(200);
     await stop;
     const elapsed = performance.now() - stopping;
     expect(await inspect(id, '{{.State.ExitCode}}')).toBe('0');
-    expect(elapsed).toBeLessThan(3000);
-    const msgs = (await docker(['logs', id])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg);
-    expect(msgs).toEqual(expect.arrayContaining(['shutdown_begin', 'shutdown_complete']));
+    const lines = (await docker(['logs', id])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; elapsed_ms?: number });
+    // On the service's clock: D = 2 s covers the 1 s request, so the drain ends at D (+ ≤ 500 ms).
+    expect(lines.find((l) => l.msg === 'shutdown_complete')?.elapsed_ms).toBeLessThanOrEqual(2000 + 500);
+    // On ours, docker's own overhead and a busy machine add to it; the spec's bound is 3 s.
+    expect(elapsed).toBeLessThan(3000 + 1000);
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutdown_begin', 'shutdown_complete']));
   });
 
   it('exits 2 naming the variable on invalid configuration', async () => {
