@@ -1,11 +1,13 @@
 // The ten acceptance cases of research note service-metrics.md §11.8, against fixture images
 // built locally FROM the distroless-like Node 24 runtime image (no registry, nothing pulled).
 // Containers run with `--network host` and HOST=127.0.0.1, so all traffic stays on loopback.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDocker } from '../support/infra.ts';
+import { repoRoot } from '../support/paths.ts';
 import { buildFixtureImages, startHostFixture } from './fixture-images.ts';
 import type { FixtureMode } from './fixture-images.ts';
 import { VERIFY_METRICS_LABEL, listLabelledContainers } from '../../src/adapters/docker-run.ts';
@@ -163,5 +165,25 @@ describe('action-verify-metrics acceptance (§11.8)', () => {
         if (saved === undefined) delete process.env.TRUNKLINE_DOCKER; else process.env.TRUNKLINE_DOCKER = saved;
       }
     });
+  });
+});
+
+describe('trunkline verify-metrics (CLI)', () => {
+  it('removes its container when interrupted with SIGINT mid-run', async () => {
+    const cliRunId = `${runId}-cli`;
+    const child = spawn(process.execPath, [join(repoRoot, 'core', 'src', 'cli', 'main.ts'), 'verify-metrics', '--image', images['never-ready'],
+      '--network', 'host', '--env', 'ENABLE_METRICS=true', '--env', 'HOST=127.0.0.1', '--readiness-timeout', '120'], {
+      env: { ...process.env, GITHUB_RUN_ID: cliRunId }, stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let started: string[] = [];
+    for (let i = 0; i < 200 && started.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      started = await listLabelledContainers(VERIFY_METRICS_LABEL, cliRunId);
+    }
+    expect(started).toHaveLength(1);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(await listLabelledContainers(VERIFY_METRICS_LABEL, cliRunId)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { parseFlags } from '../command.ts';
 import { VERIFY_METRICS_INPUTS, verifyMetricsConfigFromInputs } from '../../domain/verify-metrics-config.ts';
 import type { VerifyMetricsConfig, VerifyMetricsRawInputs } from '../../domain/verify-metrics-config.ts';
 import { runVerifyMetrics } from '../../stages/verify-metrics.ts';
+import { removeContainer, uniqueContainerName } from '../../adapters/docker-run.ts';
 
 /** Inputs that may be given several times on the command line (joined with newlines). */
 const REPEATABLE = new Set(['env', 'expect', 'lint-ignore']);
@@ -64,6 +65,22 @@ Options (the same names, forms and defaults as action-verify-metrics' inputs):
   --keep-container true|false leave the container for debugging (default false)
   --output-dir DIR            where the final scrape is saved (default: the temp dir)`,
   async run(argv, log) {
-    return runVerifyMetrics(verifyMetricsConfigFromArgv(argv), log);
+    const cfg = verifyMetricsConfigFromArgv(argv);
+    if (!cfg.image) return runVerifyMetrics(cfg, log);
+    // Ctrl-C or a killed CI job must not leave the container behind: name it up front, and on
+    // SIGINT/SIGTERM remove it before exiting (130/143, as a shell reports those signals).
+    const name = cfg.containerName ?? uniqueContainerName('vm', cfg.runId ?? process.env.GITHUB_RUN_ID ?? 'local', String(process.pid));
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log.warning(`${signal}: removing container ${name}`);
+      void removeContainer(name).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      return await runVerifyMetrics({ ...cfg, containerName: name }, log);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   },
 };
