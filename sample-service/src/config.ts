@@ -155,8 +155,9 @@ export function loadConfig(env: Env): Config {
   if (shutdownTimeoutMs < shutdownDrainDelayMs + 1000) {
     throw new ConfigError('SHUTDOWN_TIMEOUT_MS', `at least SHUTDOWN_DRAIN_DELAY_MS + 1000 (${shutdownDrainDelayMs + 1000})`, String(shutdownTimeoutMs));
   }
-  const host = raw(env, 'HOST') ?? '0.0.0.0';
-  if (!HOST_PATTERN.test(host)) throw new ConfigError('HOST', 'an IP address or host name', host);
+  const hostText = raw(env, 'HOST') ?? '0.0.0.0';
+  if (!HOST_PATTERN.test(hostText)) throw new ConfigError('HOST', 'an IP address or host name', hostText);
+  const host = hostText.replace(/^\[(.*)\]$/, '$1'); // listen() wants ::1, not [::1]
   const adminToken = env.ADMIN_TOKEN === undefined || env.ADMIN_TOKEN === '' ? undefined : env.ADMIN_TOKEN;
   if (adminToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(adminToken)) {
     throw new ConfigError('ADMIN_TOKEN', 'unset, or 16-512 printable ASCII characters without spaces', '<redacted>');

@@ -42,11 +42,6 @@ export class Logger {
     this.#sink = options.sink ?? stdoutSink;
   }
 
-  /** True when lines of `level` are written (lets hot paths skip building fields). */
-  enabled(level: LogLevel): boolean {
-    return LEVELS[level] >= this.#min;
-  }
-
   debug(msg: string, fields?: LogFields): void { this.#log('debug', msg, fields); }
   info(msg: string, fields?: LogFields): void { this.#log('info', msg, fields); }
   warn(msg: string, fields?: LogFields): void { this.#log('warn', msg, fields); }

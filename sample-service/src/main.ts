@@ -32,12 +32,13 @@ async function main(): Promise<void> {
   process.on('exit', () => log.flushSync());
 
   let service: RunningService | undefined;
+  let fatalSeen = false;
   const fatal = (kind: string) => (error: unknown): void => {
     log.fatal(kind, { err: error });
+    fatalSeen = true;
     if (!service) process.exit(1);
+    // Drain at once (D = 0); a fatal error during a shutdown already under way still exits 1.
     service.shutdown(kind, { drainMs: 0, exitCode: 1 });
-    // A fatal error during a shutdown already under way must still end in a non-zero exit.
-    void service.exited.then(() => { log.flushSync(); process.exit(1); });
   };
   process.on('uncaughtException', fatal('uncaught_exception'));
   process.on('unhandledRejection', fatal('unhandled_rejection'));
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => running.shutdown(signal));
   const code = await running.exited;
   log.flushSync();
-  process.exit(code);
+  process.exit(fatalSeen ? 1 : code);
 }
 
 void main();

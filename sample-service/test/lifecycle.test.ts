@@ -143,6 +143,24 @@ describe('graceful shutdown, D = 300 ms', () => {
   });
 });
 
+describe('fatal errors (§10.8 step 6)', () => {
+  it.each([
+    ['uncaught_exception', 'process.on("SIGUSR2", () => { throw new Error("boom") })'],
+    ['unhandled_rejection', 'process.on("SIGUSR2", () => { Promise.reject(new Error("boom")) })'],
+  ])('%s: logs fatal on one line, drains with D = 0 and exits 1', async (kind, inject) => {
+    // A module preloaded into the service's process fails on SIGUSR2, sent once the service is ready.
+    const svc = spawnService({ PORT: String(await freePort()), SHUTDOWN_DRAIN_DELAY_MS: '5000' }, undefined, ['--import', `data:text/javascript,${encodeURIComponent(inject)}`]);
+    children.push(svc);
+    await svc.waitForLog('ready');
+    svc.child.kill('SIGUSR2');
+    const { code } = await svc.exit;
+    expect(code).toBe(1);
+    expect(logLine(svc, kind)).toMatchObject({ level: 'fatal', err: { name: 'Error', message: 'boom', stack: expect.stringContaining('boom') } });
+    expect(logLine(svc, 'shutdown_begin')).toMatchObject({ signal: kind, drain_ms: 0 });
+    expect(logLine(svc, 'shutdown_complete')).toBeDefined();
+  });
+});
+
 describe('startup and readiness (§10.7)', () => {
   it('listens at once and says starting until the flags provider is initialised (or times out); /livez answers meanwhile', async () => {
     // A flagd "server" that accepts TCP connections and never speaks: the provider cannot become

@@ -85,8 +85,8 @@ export async function freePort(): Promise<number> {
  * Spawns `node src/main.ts` (or `script`) with `env` over a minimal environment; pass `PORT`
  * (e.g. from `freePort()`) unless the test expects the process to exit before listening.
  */
-export function spawnService(env: Record<string, string>, script = mainScript): ChildService {
-  const child = spawn(process.execPath, [script], {
+export function spawnService(env: Record<string, string>, script = mainScript, nodeArgs: readonly string[] = []): ChildService {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
