@@ -30430,7 +30430,7 @@ async function runVerifyMetrics(cfg, log) {
         notes,
         ...(error ? { error: error.message } : {}),
     };
-    result.summaryMarkdown = verifyMetricsMarkdown(result, results);
+    result.summaryMarkdown = verifyMetricsMarkdown(result, results, expectations.map((e) => e.source));
     return result;
 }
 async function startTarget(cfg, log, outputs, started) {
@@ -30657,18 +30657,20 @@ async function cleanup(cfg, id, log, notes) {
     if (!(await (0,docker_run/* removeContainer */.od)(id)))
         log.warning(`could not remove container ${id.slice(0, 12)}; the post step will retry`);
 }
-/** Job-summary section: status line, error, a row per expectation with its observed value, outputs. */
-function verifyMetricsMarkdown(result, results) {
+/**
+ * Job-summary section: status line, error, a row per expectation with its observed value (or
+ * "not evaluated" when the run failed before a scrape could be read), notes and outputs.
+ */
+function verifyMetricsMarkdown(result, results, expectations = []) {
     const icon = result.status === 'passed' ? '✅' : result.status === 'failed' ? '❌' : '⏭️';
     const parts = [`### ${icon} ${result.name}: ${result.status} (${result.durationMs} ms)`];
     if (result.error)
         parts.push(`**Error:** ${result.error.split('\n')[0]}`);
-    if (results.length) {
-        parts.push((0,render/* markdownTable */.Qj)([
-            ['Expectation', 'Matched series', 'Observed value', 'Result'],
-            ...results.map((r) => [`\`${r.expectation}\``, String(r.matched), r.value === null ? '—' : String(r.value), r.pass ? '✅ pass' : '❌ fail']),
-        ]));
-    }
+    const rows = results.length
+        ? results.map((r) => [`\`${r.expectation}\``, String(r.matched), r.value === null ? '—' : String(r.value), r.pass ? '✅ pass' : '❌ fail'])
+        : expectations.map((e) => [`\`${e}\``, '—', '—', 'not evaluated']);
+    if (rows.length)
+        parts.push((0,render/* markdownTable */.Qj)([['Expectation', 'Matched series', 'Observed value', 'Result'], ...rows]));
     for (const note of result.notes)
         parts.push(`- ${note}`);
     const shown = Object.entries(result.outputs).filter(([k, v]) => v !== undefined && k !== 'results');

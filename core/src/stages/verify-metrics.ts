@@ -1,6 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { external } from '../report/external-time.ts';
+
+/** Waiting on the container counts as external time (see report/external-time.ts), not stage overhead. */
+const sleep = (ms: number): Promise<void> => external(() => sleepFor(ms));
 import type { Logger } from '../report/logger.ts';
 import type { Finding, StageResult } from '../report/result.ts';
 import { ExpositionError, decodeExposition, formatValue, parseExposition } from '../domain/exposition.ts';
@@ -145,7 +149,7 @@ export async function runVerifyMetrics(cfg: VerifyMetricsConfig, log: Logger): P
     notes,
     ...(error ? { error: error.message } : {}),
   };
-  result.summaryMarkdown = verifyMetricsMarkdown(result, results);
+  result.summaryMarkdown = verifyMetricsMarkdown(result, results, expectations.map((e) => e.source));
   return result;
 }
 
@@ -196,11 +200,12 @@ async function exitedEarly(cfg: VerifyMetricsConfig, id: string, exitCode: numbe
 
 const errorCode = (e: unknown): string => (e instanceof HttpProbeError ? e.code : (e as Error).message);
 
-/** Polls readiness every 250 ms (1 s per request) and the container state; returns ms until 200. */
+/** Polls readiness (every 25 ms at first, backing off to 250 ms; 1 s per request) and the container state; returns ms until 200. */
 async function waitForReadiness(cfg: VerifyMetricsConfig, target: Target, log: Logger): Promise<number> {
   const start = performance.now();
   const deadline = start + cfg.readinessTimeoutMs;
   const url = `${target.baseUrl}${cfg.readinessPath}`;
+  let attempt = 0;
   for (;;) {
     let last: string;
     if (target.containerId) {
@@ -222,7 +227,8 @@ async function waitForReadiness(cfg: VerifyMetricsConfig, target: Target, log: L
       throw new MetricsCheckError('E04', `readiness timeout: GET ${cfg.readinessPath} did not return 200 within ${cfg.readinessTimeoutMs / 1000}s (last: ${last})${logs ? `\n${logs}` : ''}`);
     }
     log.debug(`not ready yet: GET ${cfg.readinessPath} → ${last}`);
-    await sleep(Math.max(0, Math.min(250, deadline - performance.now())));
+    // 25 ms, doubling to 250 ms: a Node service is usually ready within a few hundred ms.
+    await sleep(Math.max(0, Math.min(Math.min(250, 25 * 2 ** attempt++), deadline - performance.now())));
   }
 }
 
@@ -370,17 +376,18 @@ async function cleanup(cfg: VerifyMetricsConfig, id: string, log: Logger, notes:
   if (!(await removeContainer(id))) log.warning(`could not remove container ${id.slice(0, 12)}; the post step will retry`);
 }
 
-/** Job-summary section: status line, error, a row per expectation with its observed value, outputs. */
-export function verifyMetricsMarkdown(result: StageResult<VerifyMetricsOutputs>, results: readonly ExpectationResult[]): string {
+/**
+ * Job-summary section: status line, error, a row per expectation with its observed value (or
+ * "not evaluated" when the run failed before a scrape could be read), notes and outputs.
+ */
+export function verifyMetricsMarkdown(result: StageResult<VerifyMetricsOutputs>, results: readonly ExpectationResult[], expectations: readonly string[] = []): string {
   const icon = result.status === 'passed' ? '✅' : result.status === 'failed' ? '❌' : '⏭️';
   const parts = [`### ${icon} ${result.name}: ${result.status} (${result.durationMs} ms)`];
   if (result.error) parts.push(`**Error:** ${result.error.split('\n')[0]}`);
-  if (results.length) {
-    parts.push(markdownTable([
-      ['Expectation', 'Matched series', 'Observed value', 'Result'],
-      ...results.map((r) => [`\`${r.expectation}\``, String(r.matched), r.value === null ? '—' : String(r.value), r.pass ? '✅ pass' : '❌ fail']),
-    ]));
-  }
+  const rows = results.length
+    ? results.map((r) => [`\`${r.expectation}\``, String(r.matched), r.value === null ? '—' : String(r.value), r.pass ? '✅ pass' : '❌ fail'])
+    : expectations.map((e) => [`\`${e}\``, '—', '—', 'not evaluated']);
+  if (rows.length) parts.push(markdownTable([['Expectation', 'Matched series', 'Observed value', 'Result'], ...rows]));
   for (const note of result.notes) parts.push(`- ${note}`);
   const shown = Object.entries(result.outputs).filter(([k, v]) => v !== undefined && k !== 'results');
   if (shown.length) parts.push(markdownTable([['Output', 'Value'], ...shown.map(([k, v]) => [k, `\`${outputToString(v)}\``])]));

@@ -94,6 +94,7 @@ describe('action-verify-metrics acceptance (§11.8)', () => {
   it('4. ENABLE_METRICS=false fails with E06 404 and the hint', async () => {
     const r = await runVerifyMetrics(cfg('good', { env: { ENABLE_METRICS: 'false', HOST: '127.0.0.1' } }), createMemoryLogger());
     expect(r.error).toBe('verify-metrics: GET /metrics returned 404 (is ENABLE_METRICS=true set?)');
+    expect(r.summaryMarkdown).toContain('| `http_requests_total{handler="/",method="GET",status="200"} >= 5` | — | — | not evaluated |');
   });
 
   it('5. an absent series fails with E10 listing the present http_requests_total series', async () => {
