@@ -116,13 +116,13 @@ const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSyn
  * Interleaved rounds of bare vs ours at `connections`; medians of each. Besides req/s it records
  * the server's CPU time per request, which stays meaningful when other work shares the machine.
  */
-async function compare(bare: Server, ours: Server, connections: number, rounds: number): Promise<{ bare: Load; ours: Load }> {
+async function compare(bare: Server, ours: Server, connections: number, rounds: number, seconds = DURATION_S): Promise<{ bare: Load; ours: Load }> {
   const runs: { bare: Load[]; ours: Load[] } = { bare: [], ours: [] };
   for (let round = 0; round < rounds; round++) {
     for (const server of [bare, ours]) {
       await autocannon(server.port, connections, WARMUP_S);
       const before = cpuUs(server.child.pid!);
-      const load = await autocannon(server.port, connections, DURATION_S);
+      const load = await autocannon(server.port, connections, seconds);
       load.cpuUsPerReq = (cpuUs(server.child.pid!) - before) / Math.max(1, load.total);
       runs[server === bare ? 'bare' : 'ours'].push(load);
     }
@@ -186,14 +186,16 @@ async function main(): Promise<void> {
   const bare = await startServer('bare node:http', join(packageDir, 'bench', 'bare-server.mjs'), {});
   const ours = await startServer('sample-service', serverScript, { ENABLE_METRICS: 'true', ACCESS_LOG: 'errors', SHUTDOWN_DRAIN_DELAY_MS: '0' });
   const oursOff = await startServer('sample-service (metrics off)', serverScript, { ENABLE_METRICS: 'false', ACCESS_LOG: 'errors', SHUTDOWN_DRAIN_DELAY_MS: '0' });
+  const oursAll = await startServer('sample-service (ACCESS_LOG=all)', serverScript, { ENABLE_METRICS: 'true', ACCESS_LOG: 'all', SHUTDOWN_DRAIN_DELAY_MS: '0' });
   try {
     const idleRss = { bare: rssMiB(bare.child.pid!), ours: rssMiB(ours.child.pid!) };
     const c10 = await compare(bare, ours, 10, ROUNDS);
     const c100 = await compare(bare, ours, 100, ROUNDS);
     const loadedRss = { bare: rssMiB(bare.child.pid!), ours: rssMiB(ours.child.pid!) };
-    const off = await compare(bare, oursOff, 100, 1);
+    const off = await compare(bare, oursOff, 100, 1, 2);
+    const accessAll = await compare(bare, oursAll, 100, 1, 2);
     const scrape = await scrapeUnderLoad(ours);
-    await Promise.all([oursOff.stop()]);
+    await Promise.all([oursOff.stop(), oursAll.stop()]);
     const image = await imageSizes();
 
     const ratio10 = c10.ours.rps / c10.bare.rps;
@@ -212,10 +214,11 @@ async function main(): Promise<void> {
       `  ${label.padEnd(22)} ${fmt(b.rps).padStart(8)} ${fmt(o.rps).padStart(8)}  ${fmt(o.rps / b.rps, 2).padStart(5)}×   p99 ${String(b.p99).padStart(3)} / ${String(o.p99).padStart(3)} ms   CPU/req ${fmt(b.cpuUsPerReq, 1)} / ${fmt(o.cpuUsPerReq, 1)} µs (${fmt(b.cpuUsPerReq / o.cpuUsPerReq, 2)}×)`;
     console.log(`\nsample-service vs bare node:http — ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, ${multiCore ? 'server on CPU 0, autocannon on CPU 1' : 'UNPINNED (informational)'}`);
     console.log(`  load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${DURATION_S} s per run after ${WARMUP_S} s warm-up, ${ROUNDS} interleaved rounds, medians; keep-alive, no pipelining`);
-    console.log(`  ${''.padEnd(22)} ${'bare'.padStart(8)} ${'ours'.padStart(8)}  ratio   (metrics off: 1 round)`);
+    console.log(`  ${''.padEnd(22)} ${'bare'.padStart(8)} ${'ours'.padStart(8)}  ratio   (metrics off, ACCESS_LOG=all: 1 round of 2 s)`);
     console.log(row('GET / c=10 req/s', c10.bare, c10.ours));
     console.log(row('GET / c=100 req/s', c100.bare, c100.ours));
     console.log(row('c=100, metrics off', off.bare, off.ours));
+    console.log(row('c=100, ACCESS_LOG=all', accessAll.bare, accessAll.ours) + '   (informational: a JSON line per request)');
     console.log(`  /metrics under c=100 load: p50 ${fmt(scrape.p50, 1)} ms, p95 ${fmt(scrape.p95, 1)} ms, ${fmt(scrape.bytes / 1024, 1)} KiB, ${scrape.samples} scrapes`);
     console.log(`  RSS MiB: bare ${fmt(idleRss.bare, 1)} idle → ${fmt(loadedRss.bare, 1)} after load; ours ${fmt(idleRss.ours, 1)} → ${fmt(loadedRss.ours, 1)}`);
     console.log(`  bundle dist/server.mjs: ${fmt(bundleBytes / 1024)} KiB`);
@@ -225,11 +228,11 @@ async function main(): Promise<void> {
     console.log(`  total ${fmt((performance.now() - started) / 1000, 1)} s`);
     console.log(JSON.stringify({
       bench: 'sample-service-http', node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, pinned: multiCore,
-      c10, c100, metricsOff: off, ratio10, ratio100, scrape, rss: { idle: idleRss, loaded: loadedRss }, bundleBytes, image, gates,
+      c10, c100, metricsOff: off, accessLogAll: accessAll, ratio10, ratio100, scrape, rss: { idle: idleRss, loaded: loadedRss }, bundleBytes, image, gates,
     }));
     if (multiCore && gates.some((g) => !g.ok)) process.exitCode = 1;
   } finally {
-    await Promise.all([bare.stop(), ours.stop(), oursOff.child.exitCode === null ? oursOff.stop() : undefined]);
+    await Promise.all([bare, ours, oursOff, oursAll].map((s) => (s.child.exitCode === null && s.child.signalCode === null ? s.stop() : undefined)));
   }
 }
 

@@ -12,6 +12,7 @@ const LEVELS: Readonly<Record<LogLevel | 'fatal', number>> = { debug: 10, info: 
 const FLUSH_INTERVAL_MS = 50;
 const FLUSH_BYTES = 16 * 1024;
 
+/** Event fields; an `Error` goes under `err` (rendered as `{name, message, stack}`). */
 export type LogFields = Record<string, unknown>;
 
 /** Where finished lines go: a sink must write the whole chunk synchronously (stdout on Linux does). */
@@ -31,14 +32,15 @@ export interface LoggerOptions {
 /** Structured logger; `flushSync()` must run before the process exits. */
 export class Logger {
   readonly #min: number;
-  readonly #version: string;
+  /** The version, JSON-encoded once. */
+  readonly #versionJson: string;
   readonly #sink: LogSink;
   #pending = '';
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: LoggerOptions) {
     this.#min = LEVELS[options.level];
-    this.#version = options.version;
+    this.#versionJson = JSON.stringify(options.version);
     this.#sink = options.sink ?? stdoutSink;
   }
 
@@ -66,15 +68,20 @@ export class Logger {
 
   #log(level: LogLevel | 'fatal', msg: string, fields: LogFields | undefined): void {
     if (LEVELS[level] < this.#min) return;
-    const line = { time: new Date().toISOString(), level, msg, service: 'sample-service', version: this.#version, ...fields };
-    this.#pending += `${JSON.stringify(line, replaceErrors)}\n`;
+    // Base fields as a literal prefix and the event's fields in one JSON.stringify without a replacer
+    // (a replacer function takes JSON.stringify off its fast path: ≈ 2× per line).
+    let line = `{"time":"${new Date().toISOString()}","level":"${level}","msg":${JSON.stringify(msg)},"service":"sample-service","version":${this.#versionJson}`;
+    if (fields) {
+      const json = JSON.stringify(fields.err instanceof Error ? { ...fields, err: errorFields(fields.err) } : fields);
+      if (json.length > 2) line += `,${json.slice(1, -1)}`;
+    }
+    this.#pending += `${line}}\n`;
     if (this.#pending.length >= FLUSH_BYTES) this.flushSync();
     else if (!this.#timer) this.#timer = setTimeout(() => this.flushSync(), FLUSH_INTERVAL_MS).unref();
   }
 }
 
-/** Errors become `{name, message, stack}`; JSON escapes the stack's newlines, so it stays one line. */
-function replaceErrors(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  return value;
+/** An error as `{name, message, stack}`; JSON escapes the stack's newlines, so it stays one line. */
+function errorFields(error: Error): { name: string; message: string; stack: string | undefined } {
+  return { name: error.name, message: error.message, stack: error.stack };
 }

@@ -23,9 +23,10 @@ export interface Exchange {
 /**
  * Sends a complete response. `extra` is a flat `[name, value, …]` header list. Writing to a socket
  * the client already closed is skipped (the request is then counted as 499).
+ * @returns false when nothing was written (connection gone, or a response already started).
  */
-export function send(res: ServerResponse, ex: Exchange, status: number, contentType: string, body: Buffer | string, extra?: readonly string[]): void {
-  if (res.destroyed || res.headersSent) return;
+export function send(res: ServerResponse, ex: Exchange, status: number, contentType: string, body: Buffer | string, extra?: readonly string[]): boolean {
+  if (res.destroyed || res.headersSent) return false;
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   const headers: Array<string | number> = [
     'Content-Type', contentType,
@@ -38,6 +39,7 @@ export function send(res: ServerResponse, ex: Exchange, status: number, contentT
   ex.bytes = length;
   res.writeHead(status, headers as string[]);
   res.end(body);
+  return true;
 }
 
 /** Sends `value` as JSON. */
