@@ -29893,6 +29893,78 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 
 
 
+function cacheFile(cacheDir, imageId) {
+    return (0,external_node_path_.join)(cacheDir, `${imageId.replace(/^sha256:/, '')}.json`);
+}
+/**
+ * Reads the cached descriptors of `imageId`, or `undefined` when absent or not trustworthy: the
+ * cached config must hash to the image id (which is the config's own digest) and the rebuilt
+ * manifest must hash to the cached digest.
+ */
+function readCachedExport(cacheDir, imageId) {
+    try {
+        const cached = JSON.parse((0,external_node_fs_.readFileSync)(cacheFile(cacheDir, imageId), 'utf8'));
+        const bytes = Buffer.from(cached.config, 'base64');
+        if (sha256Digest(bytes) !== imageId)
+            return undefined;
+        const config = { digest: imageId, size: bytes.length, bytes };
+        const manifest = buildImageManifest(config, cached.layers);
+        return manifest.digest === cached.manifestDigest ? { config, layers: cached.layers, manifest } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function writeCachedExport(cacheDir, image) {
+    (0,external_node_fs_.mkdirSync)(cacheDir, { recursive: true });
+    const entry = {
+        config: image.config.bytes.toString('base64'),
+        layers: image.layers.map(({ digest, size, compression }) => ({ digest, size, compression })),
+        manifestDigest: image.manifest.digest,
+    };
+    const file = cacheFile(cacheDir, image.config.digest);
+    (0,external_node_fs_.writeFileSync)(`${file}.tmp`, JSON.stringify(entry));
+    (0,external_node_fs_.renameSync)(`${file}.tmp`, file);
+}
+/** The daemon's id for `image` (`sha256:…`): the digest of its config. */
+async function imageIdOf(image) {
+    return (await docker_docker(['image', 'inspect', '--format', '{{.Id}}', image])).stdout.trim();
+}
+/**
+ * Like `exportImage`, but when `cacheDir` holds this image id's descriptors from an earlier
+ * export, returns them without `docker save` or compression; layers become files only if
+ * `materialize()` is called (when the registry lacks a blob). Every export refreshes the cache.
+ */
+async function exportImageCached(image, log, workDir = (0,external_node_os_.tmpdir)(), cacheDir) {
+    if (!cacheDir)
+        return exportImage(image, log, workDir);
+    const imageId = await imageIdOf(image);
+    const hit = readCachedExport(cacheDir, imageId);
+    if (!hit) {
+        const fresh = await exportImage(imageId, log, workDir);
+        writeCachedExport(cacheDir, fresh);
+        return fresh;
+    }
+    log.info(`export cache: ${imageId} → manifest ${hit.manifest.digest} (no docker save until a blob is missing)`);
+    let full;
+    const result = {
+        config: hit.config,
+        layers: hit.layers.map((l) => ({ ...l, file: '' })),
+        manifest: hit.manifest,
+        async materialize() {
+            if (full)
+                return;
+            full = await exportImage(imageId, log, workDir);
+            if (full.manifest.digest !== hit.manifest.digest) {
+                full.cleanup();
+                throw new Error(`re-exporting ${imageId} gave manifest ${full.manifest.digest}, not the cached and signed ${hit.manifest.digest}; delete ${cacheFile(cacheDir, imageId)} and run again`);
+            }
+            result.layers = full.layers;
+        },
+        cleanup() { full?.cleanup(); },
+    };
+    return result;
+}
 /** sha256 and size of what flows through; used while compressing so the file is read once. */
 function hashing() {
     const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -29947,25 +30019,24 @@ async function exportImage(image, log, workDir = (0,external_node_os_.tmpdir)())
         const layers = [];
         const outDir = (0,external_node_path_.join)(dir, 'layers');
         (0,external_node_fs_.mkdirSync)(outDir);
-        for (const [i, layer] of image0.layers.entries()) {
+        // Layers compress in parallel: zlib runs on libuv's thread pool, one stream per layer.
+        layers.push(...await Promise.all(image0.layers.map(async (layer, i) => {
             const file = inside(root, layer.path);
             const compression = sniffCompression(readHead(file, 4));
             if (compression === 'none') {
                 const out = (0,external_node_path_.join)(outDir, `${i}.tar.gz`);
                 const h = hashing();
-                await (0,promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGzip)({ level: 6 }), h, (0,external_node_fs_.createWriteStream)(out));
-                layers.push({ file: out, digest: h.digest(), size: h.size(), compression: 'gzip' });
+                await (0,promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGzip)({ level: 1 }), h, (0,external_node_fs_.createWriteStream)(out));
+                return { file: out, digest: h.digest(), size: h.size(), compression: 'gzip' };
             }
-            else {
-                const hash = (0,external_node_crypto_.createHash)('sha256');
-                for await (const chunk of (0,external_node_fs_.createReadStream)(file))
-                    hash.update(chunk);
-                layers.push({ file, digest: `sha256:${hash.digest('hex')}`, size: (0,external_node_fs_.statSync)(file).size, compression });
-            }
-        }
+            const hash = (0,external_node_crypto_.createHash)('sha256');
+            for await (const chunk of (0,external_node_fs_.createReadStream)(file))
+                hash.update(chunk);
+            return { file, digest: `sha256:${hash.digest('hex')}`, size: (0,external_node_fs_.statSync)(file).size, compression };
+        })));
         const manifest = buildImageManifest(config, layers);
         log.info(`exported ${image}: config ${config.digest}, ${layers.length} layer(s), ${Math.round(layers.reduce((n, l) => n + l.size, 0) / 1e5) / 10} MB compressed; manifest ${manifest.digest}`);
-        return { config, layers, manifest, cleanup };
+        return { config, layers, manifest, materialize: async () => { }, cleanup };
     }
     catch (error) {
         cleanup();
@@ -29976,6 +30047,7 @@ async function exportImage(image, log, workDir = (0,external_node_os_.tmpdir)())
 // EXTERNAL MODULE: ./core/src/adapters/retry.ts
 var adapters_retry = __nccwpck_require__(3052);
 ;// CONCATENATED MODULE: ./core/src/adapters/registry.ts
+
 
 
 /** An HTTP-level failure: `status` (0 for transport errors), the registry's error `code` when given. */
@@ -30048,7 +30120,7 @@ function createRegistryClient(options) {
         const headers = {};
         if (creds)
             headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-        const response = await fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) });
+        const response = await external(() => fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) }));
         if (!response.ok)
             throw await errorFrom('token', response);
         const body = (await response.json());
@@ -30092,7 +30164,7 @@ function createRegistryClient(options) {
                 if (!(body instanceof Buffer))
                     request.duplex = 'half';
             }
-            const response = await fetch(url, request);
+            const response = await external(() => fetch(url, request));
             if (response.status !== 401)
                 return response;
             await response.body?.cancel();
@@ -30390,7 +30462,7 @@ async function runSignAndPush(cfg, log) {
     outputs['public-key'] = (0,domain_signature/* publicKeyPem */.rY)(verifyKey);
     let exported;
     try {
-        exported = await log.group(`export ${cfg.image}`, () => exportImage(cfg.image, log, cfg.workDir));
+        exported = await log.group(`export ${cfg.image}`, () => exportImageCached(cfg.image, log, cfg.workDir, cfg.exportCacheDir));
         const digest = exported.manifest.digest;
         outputs.digest = digest;
         outputs['image-ref'] = `${dockerReference}@${digest}`;
@@ -30427,7 +30499,12 @@ async function runSignAndPush(cfg, log) {
                 let sent = 0;
                 if (await client.pushBlob(exported.config.digest, exported.config.size, () => exported.config.bytes))
                     sent++;
-                for (const layer of exported.layers) {
+                const present = await Promise.all(exported.layers.map((layer) => client.blobExists(layer.digest)));
+                if (present.includes(false))
+                    await exported.materialize();
+                for (const [i, layer] of exported.layers.entries()) {
+                    if (present[i])
+                        continue;
                     if (await client.pushBlob(layer.digest, layer.size, () => external_node_stream_.Readable.toWeb((0,external_node_fs_.createReadStream)(layer.file))))
                         sent++;
                 }

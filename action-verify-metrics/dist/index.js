@@ -28466,8 +28466,8 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./core/src/adapters/process.ts + 3 modules
-var adapters_process = __nccwpck_require__(3891);
+// EXTERNAL MODULE: ./core/src/adapters/process.ts + 2 modules
+var adapters_process = __nccwpck_require__(7847);
 ;// CONCATENATED MODULE: ./core/src/adapters/docker.ts
 
 /**
@@ -28632,7 +28632,7 @@ async function listLabelledContainers(label, value) {
 
 /***/ }),
 
-/***/ 3891:
+/***/ 7847:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28696,44 +28696,8 @@ function createMemoryLogger() {
     return Object.assign(logger, { lines });
 }
 
-// EXTERNAL MODULE: external "node:async_hooks"
-var external_node_async_hooks_ = __nccwpck_require__(6698);
-;// CONCATENATED MODULE: ./core/src/report/external-time.ts
-
-const storage = new external_node_async_hooks_.AsyncLocalStorage();
-/** Marks the start of an external wait in the current stage; returns the function that ends it. */
-function beginExternal() {
-    const clock = storage.getStore();
-    if (!clock)
-        return () => { };
-    if (clock.active++ === 0)
-        clock.since = performance.now();
-    let ended = false;
-    return () => {
-        if (ended)
-            return;
-        ended = true;
-        if (--clock.active === 0)
-            clock.totalMs += performance.now() - clock.since;
-    };
-}
-/** Runs `fn` as an external wait (e.g. a `fetch`). */
-async function external(fn) {
-    const end = beginExternal();
-    try {
-        return await fn();
-    }
-    finally {
-        end();
-    }
-}
-/** Runs `fn` with a fresh clock; returns its value and the external milliseconds it accumulated. */
-async function measureExternal(fn) {
-    const clock = { active: 0, since: 0, totalMs: 0 };
-    const value = await storage.run(clock, fn);
-    return { value, externalMs: Math.round(clock.totalMs) };
-}
-
+// EXTERNAL MODULE: ./core/src/report/external-time.ts
+var external_time = __nccwpck_require__(5835);
 ;// CONCATENATED MODULE: ./core/src/adapters/process.ts
 
 
@@ -28769,7 +28733,7 @@ function run(file, args, options = {}) {
     const display = formatCommand(file, args, secrets);
     options.logger?.debug(`$ ${display}`);
     const start = performance.now();
-    const endExternal = beginExternal();
+    const endExternal = (0,external_time/* beginExternal */.lQ)();
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_namespaceObject.spawn)(file, [...args], {
             cwd: options.cwd,
@@ -30069,6 +30033,54 @@ async function runAction(name, body) {
 
 /***/ }),
 
+/***/ 5835:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   lQ: () => (/* binding */ beginExternal),
+/* harmony export */   qn: () => (/* binding */ external)
+/* harmony export */ });
+/* unused harmony export measureExternal */
+/* harmony import */ var node_async_hooks__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6698);
+/* harmony import */ var node_async_hooks__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_async_hooks__WEBPACK_IMPORTED_MODULE_0__);
+
+const storage = new node_async_hooks__WEBPACK_IMPORTED_MODULE_0__.AsyncLocalStorage();
+/** Marks the start of an external wait in the current stage; returns the function that ends it. */
+function beginExternal() {
+    const clock = storage.getStore();
+    if (!clock)
+        return () => { };
+    if (clock.active++ === 0)
+        clock.since = performance.now();
+    let ended = false;
+    return () => {
+        if (ended)
+            return;
+        ended = true;
+        if (--clock.active === 0)
+            clock.totalMs += performance.now() - clock.since;
+    };
+}
+/** Runs `fn` as an external wait (e.g. a `fetch`). */
+async function external(fn) {
+    const end = beginExternal();
+    try {
+        return await fn();
+    }
+    finally {
+        end();
+    }
+}
+/** Runs `fn` with a fresh clock; returns its value and the external milliseconds it accumulated. */
+async function measureExternal(fn) {
+    const clock = { active: 0, since: 0, totalMs: 0 };
+    const value = await storage.run(clock, fn);
+    return { value, externalMs: Math.round(clock.totalMs) };
+}
+
+
+/***/ }),
+
 /***/ 1946:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -30158,6 +30170,8 @@ var external_node_os_ = __nccwpck_require__(8161);
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+// EXTERNAL MODULE: ./core/src/report/external-time.ts
+var external_time = __nccwpck_require__(5835);
 // EXTERNAL MODULE: ./core/src/domain/exposition.ts
 var domain_exposition = __nccwpck_require__(8942);
 // EXTERNAL MODULE: ./core/src/domain/expectations.ts
@@ -30169,6 +30183,7 @@ var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 ;// CONCATENATED MODULE: ./core/src/adapters/http-probe.ts
+
 
 
 /** A request that got no complete response: `code` is the errno (`ECONNREFUSED`, ...) or `ETIMEDOUT`/`EBODYTOOLARGE`. */
@@ -30190,7 +30205,7 @@ function httpGet(url, options) {
     const request = target.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request;
     const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     const start = performance.now();
-    return new Promise((resolve, reject) => {
+    return (0,external_time/* external */.qn)(() => new Promise((resolve, reject) => {
         let settled = false;
         const finish = (fn) => {
             if (settled)
@@ -30225,11 +30240,11 @@ function httpGet(url, options) {
         }, options.timeoutMs);
         req.on('error', (e) => finish(() => reject(new HttpProbeError(e.code ?? 'EREQUEST', `GET ${target.href}: ${e.message}`))));
         req.end();
-    });
+    }));
 }
 
-// EXTERNAL MODULE: ./core/src/adapters/process.ts + 3 modules
-var adapters_process = __nccwpck_require__(3891);
+// EXTERNAL MODULE: ./core/src/adapters/process.ts + 2 modules
+var adapters_process = __nccwpck_require__(7847);
 ;// CONCATENATED MODULE: ./core/src/adapters/promtool.ts
 
 /**
@@ -30317,6 +30332,9 @@ var render = __nccwpck_require__(1946);
 
 
 
+
+/** Waiting on the container counts as external time (see report/external-time.ts), not stage overhead. */
+const sleep = (ms) => (0,external_time/* external */.qn)(() => (0,promises_namespaceObject.setTimeout)(ms));
 
 
 
@@ -30481,11 +30499,12 @@ async function exitedEarly(cfg, id, exitCode, elapsedMs) {
     return new MetricsCheckError('E03', `container exited with code ${exitCode} before becoming ready (after ${elapsedMs} ms)${logs ? `\n${logs}` : ''}`);
 }
 const errorCode = (e) => (e instanceof HttpProbeError ? e.code : e.message);
-/** Polls readiness every 250 ms (1 s per request) and the container state; returns ms until 200. */
+/** Polls readiness (every 25 ms at first, backing off to 250 ms; 1 s per request) and the container state; returns ms until 200. */
 async function waitForReadiness(cfg, target, log) {
     const start = performance.now();
     const deadline = start + cfg.readinessTimeoutMs;
     const url = `${target.baseUrl}${cfg.readinessPath}`;
+    let attempt = 0;
     for (;;) {
         let last;
         if (target.containerId) {
@@ -30509,7 +30528,8 @@ async function waitForReadiness(cfg, target, log) {
             throw new MetricsCheckError('E04', `readiness timeout: GET ${cfg.readinessPath} did not return 200 within ${cfg.readinessTimeoutMs / 1000}s (last: ${last})${logs ? `\n${logs}` : ''}`);
         }
         log.debug(`not ready yet: GET ${cfg.readinessPath} → ${last}`);
-        await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(250, deadline - performance.now())));
+        // 25 ms, doubling to 250 ms: a Node service is usually ready within a few hundred ms.
+        await sleep(Math.max(0, Math.min(Math.min(250, 25 * 2 ** attempt++), deadline - performance.now())));
     }
 }
 async function sendProbes(cfg, target, log) {
@@ -30548,7 +30568,7 @@ async function scrapeUntil(cfg, target, expectations, log, onResults) {
             if (performance.now() >= deadline)
                 throw new MetricsCheckError('E06', `GET ${cfg.metricsPath} returned ${errorCode(e)}`);
             log.debug(`scrape ${attempt} failed: ${errorCode(e)}`);
-            await (0,promises_namespaceObject.setTimeout)(500);
+            await sleep(500);
             continue;
         }
         if (response.status !== 200) {
@@ -30578,7 +30598,7 @@ async function scrapeUntil(cfg, target, expectations, log, onResults) {
             return scrape;
         }
         log.debug(`scrape ${attempt}: ${failing} expectation(s) do not hold yet`);
-        await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(500, deadline - performance.now())));
+        await sleep(Math.max(0, Math.min(500, deadline - performance.now())));
     }
 }
 /** E10 (nothing matched) or E11 (matched, but the value or an absence check failed). */
@@ -33964,6 +33984,18 @@ function getIDToken(aud) {
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { external } from '../report/external-time.ts';
 
 /**
  * Bounded-time HTTP GETs for readiness polling, probes and scrapes. Uses `node:http` rather than
@@ -44,7 +45,7 @@ export function httpGet(url: string | URL, options: HttpGetOptions): Promise<Htt
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const start = performance.now();
-  return new Promise((resolve, reject) => {
+  return external(() => new Promise((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void): void => {
       if (settled) return;
@@ -78,5 +79,5 @@ export function httpGet(url: string | URL, options: HttpGetOptions): Promise<Htt
     }, options.timeoutMs);
     req.on('error', (e: NodeJS.ErrnoException) => finish(() => reject(new HttpProbeError(e.code ?? 'EREQUEST', `GET ${target.href}: ${e.message}`))));
     req.end();
-  });
+  }));
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../report/logger.ts';
 import type { RetryPolicy } from './retry.ts';
 import { DEFAULT_RETRY, isTransientNetworkError, withRetry } from './retry.ts';
+import { external } from '../report/external-time.ts';
 
 /**
  * A small client for the OCI Distribution API (OCI distribution-spec v1.1 `spec.md`; Docker
@@ -136,7 +137,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     url.searchParams.set('scope', params.scope ?? `repository:${name}:pull,push`);
     const headers: Record<string, string> = {};
     if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-    const response = await fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) });
+    const response = await external(() => fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) }));
     if (!response.ok) throw await errorFrom('token', response);
     const body = (await response.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
@@ -177,7 +178,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         request.body = body as RequestInit['body'];
         if (!(body instanceof Buffer)) request.duplex = 'half';
       }
-      const response = await fetch(url, request);
+      const response = await external(() => fetch(url, request));
       if (response.status !== 401) return response;
       await response.body?.cancel();
       const challenge = parseChallenge(response.headers.get('www-authenticate'));

@@ -109,8 +109,9 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
       stage('verify-metrics', log, (l) => runVerifyMetrics(defaultVerifyMetricsConfig({
         image: imageId, network: 'host', expectations: cfg.expectations, runId: 'local', outputDir: join(reports, 'metrics'),
         // The drain delay lets Kubernetes endpoints catch up before the listener closes; a probe
-        // has no load balancer in front, so the shutdown check need not wait for it.
-        env: { ENABLE_METRICS: 'true', SHUTDOWN_DRAIN_DELAY_MS: '0' },
+        // has no load balancer in front, so the shutdown check need not wait for it. With host
+        // networking the service listens on the host: loopback only.
+        env: { ENABLE_METRICS: 'true', SHUTDOWN_DRAIN_DELAY_MS: '0', HOST: '127.0.0.1' },
       }), l)),
     ]));
   } else {
@@ -131,6 +132,7 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
       annotations: git ? { 'git-sha': git.sha } : {},
       eventName: 'local',
       workDir: join(cfg.stateDir, 'tmp'),
+      exportCacheDir: join(cfg.stateDir, 'cache', 'export'),
     }, l));
     results.push(sign);
     if (sign.status !== 'passed') {

@@ -16,7 +16,7 @@ import {
 } from '../domain/signature.ts';
 import { dockerLogin } from '../adapters/docker-auth.ts';
 import type { EcrCreateSettings } from '../adapters/ecr.ts';
-import { exportImage } from '../adapters/image-archive.ts';
+import { exportImageCached } from '../adapters/image-archive.ts';
 import type { ExportedImage } from '../adapters/image-archive.ts';
 import { createRegistryClient, RegistryError } from '../adapters/registry.ts';
 import type { CredentialSource, RegistryClient, RegistryCredentials } from '../adapters/registry.ts';
@@ -88,6 +88,12 @@ export interface SignConfig {
   retry?: RetryPolicy;
   /** Temp space for the exported image (default the OS temp dir). */
   workDir?: string;
+  /**
+   * Keep each exported image's config and compressed-layer descriptors here, keyed by image id,
+   * so a re-run of an unchanged image skips `docker save` and compression entirely while the
+   * registry already holds its blobs. Off by default.
+   */
+  exportCacheDir?: string;
 }
 
 export type SignOutputs = {
@@ -242,7 +248,7 @@ export async function runSignAndPush(cfg: SignConfig, log: Logger): Promise<Stag
 
   let exported: ExportedImage | undefined;
   try {
-    exported = await log.group(`export ${cfg.image}`, () => exportImage(cfg.image, log, cfg.workDir));
+    exported = await log.group(`export ${cfg.image}`, () => exportImageCached(cfg.image, log, cfg.workDir, cfg.exportCacheDir));
     const digest = exported.manifest.digest;
     outputs.digest = digest;
     outputs['image-ref'] = `${dockerReference}@${digest}`;
@@ -280,7 +286,10 @@ export async function runSignAndPush(cfg: SignConfig, log: Logger): Promise<Stag
       await log.group(`push ${outputs['image-ref']}`, async () => {
         let sent = 0;
         if (await client.pushBlob(exported!.config.digest, exported!.config.size, () => exported!.config.bytes)) sent++;
-        for (const layer of exported!.layers) {
+        const present = await Promise.all(exported!.layers.map((layer) => client.blobExists(layer.digest)));
+        if (present.includes(false)) await exported!.materialize();
+        for (const [i, layer] of exported!.layers.entries()) {
+          if (present[i]) continue;
           if (await client.pushBlob(layer.digest, layer.size, () => Readable.toWeb(createReadStream(layer.file)) as ReadableStream<Uint8Array>)) sent++;
         }
         const stored = await client.putManifest(digest, exported!.manifest.bytes, exported!.manifest.mediaType);
