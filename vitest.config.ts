@@ -1,12 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// Docker, registry and git tests are slow by nature; the end-to-end suite runs files one at a time
-// (`fileParallelism` false on 2 cores keeps dockerd from thrashing).
+// Docker, registry and git tests are slow by nature: generous timeouts, one process per file.
 export default defineConfig({
   test: {
     include: ['core/test/**/*.test.ts', 'action-*/test/**/*.test.ts', 'sample-service/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    globalSetup: ['./vitest.global-setup.ts'],
   },
 });
