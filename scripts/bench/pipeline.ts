@@ -2,7 +2,8 @@
 // the same work (B, scripts/bench/baseline-pipeline.sh), each cold (no build cache, fresh
 // registry and Flux repository) and warm (immediately again, nothing changed), on this machine
 // in one run. Prints wall time per stage, A/B cold and warm, A warm / A cold, and each stage's
-// own overhead (time not spent in docker, git or HTTP). Results go to
+// own overhead (time not spent in docker, git, HTTP, waiting on the container, or compressing
+// layers for the registry — the work docker push does in B). Results go to
 // .trunkline/bench/pipeline.json (latest) and pipeline-history.jsonl (one line per run).
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -8,6 +8,7 @@ import { createGzip } from 'node:zlib';
 import type { LayerBlob } from '../domain/oci-manifest.ts';
 import { archiveImageFromOciLayout, buildImageManifest, parseDockerSaveManifest, sha256Digest, sniffCompression } from '../domain/oci-manifest.ts';
 import type { Logger } from '../report/logger.ts';
+import { external } from '../report/external-time.ts';
 import { docker } from './docker.ts';
 import { run } from './process.ts';
 
@@ -173,8 +174,9 @@ export async function exportImage(image: string, log: Logger, workDir = tmpdir()
     const layers: ExportedImage['layers'] = [];
     const outDir = join(dir, 'layers');
     mkdirSync(outDir);
-    // Layers compress in parallel: zlib runs on libuv's thread pool, one stream per layer.
-    layers.push(...await Promise.all(image0.layers.map(async (layer, i) => {
+    // Layers compress in parallel: zlib runs on libuv's thread pool, one stream per layer. This is
+    // the work `docker push` does itself, so it counts as external time, not stage overhead.
+    layers.push(...await external(() => Promise.all(image0.layers.map(async (layer, i) => {
       const file = inside(root, layer.path);
       const compression = sniffCompression(readHead(file, 4));
       if (compression === 'none') {
@@ -186,7 +188,7 @@ export async function exportImage(image: string, log: Logger, workDir = tmpdir()
       const hash = createHash('sha256');
       for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
       return { file, digest: `sha256:${hash.digest('hex')}`, size: statSync(file).size, compression };
-    })));
+    }))));
     const manifest = buildImageManifest(config, layers);
     log.info(`exported ${image}: config ${config.digest}, ${layers.length} layer(s), ${Math.round(layers.reduce((n, l) => n + l.size, 0) / 1e5) / 10} MB compressed; manifest ${manifest.digest}`);
     return { config, layers, manifest, materialize: async () => {}, cleanup };

@@ -3,7 +3,6 @@ import { createReadStream, existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tc from '@actions/tool-cache';
 import type { Logger } from '../report/logger.ts';
 import { ProcessError, run } from './process.ts';
 
@@ -118,6 +117,8 @@ function ensureToolCacheEnv(): void {
  * archive has no `trivy` inside. Source of the asset naming: Trivy's GitHub releases.
  */
 export async function installTrivy(options: TrivyInstallOptions): Promise<TrivyInstallation> {
+  // Loaded on demand: a scan that gates a report, or finds trivy on PATH, never needs it.
+  const tc = await import('@actions/tool-cache');
   ensureToolCacheEnv();
   const { version, log } = options;
   const arch = options.arch ?? process.arch;

@@ -70,20 +70,14 @@ export function deployedRepository(serviceDir: string): string {
 export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, log: Logger): Promise<PipelineRun> {
   const startedAt = new Date();
   const start = performance.now();
-  const imageRepository = `${env.registryHost}/${cfg.imageName}`;
+  const imageRepository = `127.0.0.1:${cfg.registryPort}/${cfg.imageName}`;
   const git = await readGitInfo(cfg.root);
   const reports = join(cfg.stateDir, 'reports');
 
-  const [lint, scanFs, build] = await Promise.all([
-    cfg.lintCommand.length
-      ? stage('lint', log, (l) => runLint({ command: cfg.lintCommand, cwd: cfg.serviceDir }, l))
-      : Promise.resolve(notRun('lint', 'no lint command configured')),
-    stage('scan-fs', log, (l) => runScan({
-      // A report handed to the pipeline stands for this scan, so its artifact name is not compared.
-      mode: 'fs', ...(cfg.fsReport ? { report: cfg.fsReport } : { target: cfg.serviceDir }), failOn: cfg.failOn, ignoreUnfixed: false,
-      ignoreFiles: [], scanners: ['vuln', 'secret'], skipDirs: ['node_modules'], outputDir: join(reports, 'fs'), cwd: cfg.root,
-    }, l)),
-    stage('build', log, (l) => runBuild({
+  // Lint and the filesystem scan run beside the build chain (build, then the image scan and the
+  // metrics probe of the built image); none of them publishes anything.
+  const buildChain = async (): Promise<PipelineStageResult[]> => {
+    const build = await stage('build', log, (l) => runBuild({
       context: cfg.serviceDir,
       image: imageRepository,
       buildArgs: {
@@ -94,14 +88,11 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
       network: 'host',
       cwd: cfg.root,
       jobSummary: false,
-    }, l)),
-  ]);
-  const results: PipelineStageResult[] = [lint, scanFs, build];
-
-  const built = build.status === 'passed' ? (build.outputs as BuildOutputs) : undefined;
-  if (built?.['image-id']) {
+    }, l));
+    const built = build.status === 'passed' ? (build.outputs as BuildOutputs) : undefined;
+    if (!built?.['image-id']) return [build, notRun('scan-image', 'the build did not produce an image'), notRun('verify-metrics', 'the build did not produce an image')];
     const imageId = built['image-id'];
-    results.push(...await Promise.all([
+    return [build, ...await Promise.all([
       stage('scan-image', log, (l) => runScan({
         mode: 'image', ...(cfg.imageReport ? { report: cfg.imageReport } : { target: built['image-ref'] }), failOn: cfg.failOn, ignoreUnfixed: false,
         ignoreFiles: [], scanners: ['vuln', 'secret'], skipDirs: [], outputDir: join(reports, 'image'), cwd: cfg.root,
@@ -113,21 +104,32 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
         // networking the service listens on the host: loopback only.
         env: { ENABLE_METRICS: 'true', SHUTDOWN_DRAIN_DELAY_MS: '0', HOST: '127.0.0.1' },
       }), l)),
-    ]));
-  } else {
-    results.push(notRun('scan-image', 'the build did not produce an image'), notRun('verify-metrics', 'the build did not produce an image'));
-  }
+    ])];
+  };
+  const [lint, scanFs, [build, scanImage, verifyMetrics]] = await Promise.all([
+    cfg.lintCommand.length
+      ? stage('lint', log, (l) => runLint({ command: cfg.lintCommand, cwd: cfg.serviceDir }, l))
+      : Promise.resolve(notRun('lint', 'no lint command configured')),
+    stage('scan-fs', log, (l) => runScan({
+      // A report handed to the pipeline stands for this scan, so its artifact name is not compared.
+      mode: 'fs', ...(cfg.fsReport ? { report: cfg.fsReport } : { target: cfg.serviceDir }), failOn: cfg.failOn, ignoreUnfixed: false,
+      ignoreFiles: [], scanners: ['vuln', 'secret'], skipDirs: ['node_modules'], outputDir: join(reports, 'fs'), cwd: cfg.root,
+    }, l)),
+    buildChain(),
+  ]);
+  const results: PipelineStageResult[] = [lint, scanFs, build!, scanImage!, verifyMetrics!];
+  const built = build!.status === 'passed' ? (build!.outputs as BuildOutputs) : undefined;
 
   const failed = results.filter((r) => r.status === 'failed').map((r) => r.name);
   if (failed.length || !built?.['image-id']) {
     const reason = `not run: ${failed.join(', ') || 'build'} failed, so nothing is published`;
     results.push(notRun('sign-and-push', reason), notRun('gitops-bump', reason));
   } else {
-    const sign = await stage('sign-and-push', log, (l) => runSignAndPush({
+    const sign = await stage('sign-and-push', log, async (l) => runSignAndPush({
       image: built['image-id']!,
       repository: imageRepository,
       tags: built.tags,
-      privateKey: env.signingKey,
+      privateKey: (await env.delivery).signingKey,
       signatureFile: join(cfg.stateDir, 'image.signature'),
       annotations: git ? { 'git-sha': git.sha } : {},
       eventName: 'local',
@@ -139,9 +141,10 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
       results.push(notRun('gitops-bump', 'not run: sign-and-push did not pass'));
     } else {
       const signed = sign.outputs as SignOutputs;
+      const delivery = await env.delivery;
       const tag = built.tags.find((t) => t.startsWith('sha-')) ?? built.tag;
       results.push(await stage('gitops-bump', log, (l) => runBump(resolveBumpConfig({
-        path: env.flux.checkout,
+        path: delivery.flux.checkout,
         files: cfg.bumpFiles,
         image: deployedRepository(cfg.serviceDir),
         tag,

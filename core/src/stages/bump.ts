@@ -15,7 +15,6 @@ import { BumpTargetError, describeNoMatch, spliceImageTags } from '../domain/yam
 import type { CommitStore, RepoFile } from '../adapters/git.ts';
 import { LocalGitStore, gitTokenEnv } from '../adapters/git.ts';
 import type { PullRequest } from '../adapters/github.ts';
-import { GitHubRepository } from '../adapters/github.ts';
 import { withRetry } from '../adapters/retry.ts';
 
 export type { BumpConfig, BumpConfigInput, BumpMode, GitIdentity, MergeMethod } from '../domain/bump-config.ts';
@@ -332,6 +331,8 @@ async function bumpAndPush(cfg: BumpConfig, targets: ImageTarget[], log: Logger,
 }
 
 async function bumpPullRequest(cfg: BumpConfig, targets: ImageTarget[], log: Logger, notes: string[]): Promise<{ plan: BumpPlan; outputs: BumpOutputs; headline: string }> {
+  // Octokit and its plugins load only for the modes that talk to GitHub.
+  const { GitHubRepository } = await import('../adapters/github.ts');
   const gh = new GitHubRepository({ token: cfg.token!, apiUrl: cfg.apiUrl, owner: cfg.owner!, repo: cfg.repo!, log, ...(cfg.githubTiming ? { timing: cfg.githubTiming } : {}) });
   const store: CommitStore = cfg.mode === 'api' ? gh.commitStore() : await localStore(cfg, resolve(cfg.path), log, notes);
   const base = cfg.base ?? (await store.defaultBranch()) ?? (await gh.defaultBranch());

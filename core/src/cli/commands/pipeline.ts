@@ -59,24 +59,25 @@ Options:
     const cfg = pipelineConfigFromArgv(argv);
     const start = performance.now();
     const env = await log.group('prepare the local environment', () => prepareLocalEnvironment(cfg, log));
-    for (const note of env.notes) log.info(note);
     const { results, summaryPath, summary } = await runPipeline(cfg, env, log);
+    const delivery = await env.delivery.catch(() => undefined);
+    const notes = [...env.notes, ...(delivery?.notes ?? [])];
     console.log(`\n${textTable(results)}\n`);
     const sign = results.find((r) => r.name === 'sign-and-push');
     const bump = results.find((r) => r.name === 'gitops-bump');
     console.log(`summary: ${summaryPath}`);
     if (sign?.status === 'passed') {
-      console.log(`registry: curl -s http://${env.registryHost}/v2/${cfg.imageName}/tags/list`);
+      console.log(`registry: curl -s http://${delivery?.registryHost}/v2/${cfg.imageName}/tags/list`);
       console.log(`signature: ${String(sign.outputs['signature-ref'])} (record: ${cfg.stateDir}/image.signature)`);
     }
-    if (bump?.status === 'passed') console.log(`flux repo: git --git-dir ${env.flux.bare} log -p -1 ${cfg.bumpBranch}`);
+    if (bump?.status === 'passed' && delivery) console.log(`flux repo: git --git-dir ${delivery.flux.bare} log -p -1 ${cfg.bumpBranch}`);
     const overall: StageResult = {
       name: 'pipeline',
       status: summary.passed ? 'passed' : 'failed',
       durationMs: Math.round(performance.now() - start),
       outputs: { summary: summaryPath },
       findings: results.flatMap((r) => r.findings),
-      notes: env.notes,
+      notes,
       ...(summary.passed ? {} : { error: `failed stages: ${results.filter((r) => r.status === 'failed').map((r) => r.name).join(', ')}` }),
     };
     return overall;
