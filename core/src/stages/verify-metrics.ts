@@ -117,9 +117,12 @@ export async function runVerifyMetrics(cfg: VerifyMetricsConfig, log: Logger): P
     if (failing.length) throw failureMessage(failing[0]!, expectations, scrape.exposition);
     const count = scrape.exposition.samples.length;
     if (count > cfg.maxSeries) throw new MetricsCheckError('E12', `${count} series exceed max-series ${cfg.maxSeries}`);
+    // The shutdown check needs nothing from the lint: SIGTERM goes out while promtool reads the scrape.
+    const stopping = containerId && cfg.checkShutdown ? stopContainer(containerId, cfg.shutdownTimeoutSeconds) : undefined;
+    stopping?.catch(() => { /* awaited below unless the lint fails first; cleanup removes the container either way */ });
     outputs['lint-problems'] = await lint(cfg, scrape, log, notes, findings);
-    if (containerId && cfg.checkShutdown) {
-      const stop = await stopContainer(containerId, cfg.shutdownTimeoutSeconds);
+    if (stopping) {
+      const stop = await stopping;
       outputs['shutdown-ms'] = stop.durationMs;
       if (stop.exitCode !== undefined) outputs['shutdown-exit-code'] = stop.exitCode;
       log.info(`docker stop took ${stop.durationMs} ms, exit code ${stop.exitCode ?? 'unknown'}`);
