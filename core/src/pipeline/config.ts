@@ -36,16 +36,17 @@ export interface PipelineConfig {
   bumpBranch: string;
 }
 
-/** The embedded local defaults for the repository at `root`. */
-export function localDefaults(root: string): PipelineConfig {
+/** The embedded local defaults for the repository at `root`, keeping state in `stateDir`. */
+export function localDefaults(root: string, stateDir = resolve(root, process.env.TRUNKLINE_STATE_DIR ?? '.trunkline')): PipelineConfig {
   const fluxAppDir = 'apps/sample-service';
   return {
     root,
     serviceDir: resolve(root, 'sample-service'),
     imageName: 'sample-service',
-    stateDir: resolve(root, process.env.TRUNKLINE_STATE_DIR ?? '.trunkline'),
+    stateDir,
     registryPort: Number(process.env.TRUNKLINE_REGISTRY_PORT ?? 5000),
-    lintCommand: [resolve(root, 'node_modules', '.bin', 'eslint'), '--max-warnings=0', 'src'],
+    // ESLint's cache makes a re-run over unchanged sources nearly free (it re-checks what changed).
+    lintCommand: [resolve(root, 'node_modules', '.bin', 'eslint'), '--max-warnings=0', '--cache', '--cache-location', resolve(stateDir, 'cache', 'eslint'), 'src'],
     failOn: 'HIGH',
     expectations: [
       DEFAULT_EXPECTATION,

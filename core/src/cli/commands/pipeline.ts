@@ -24,11 +24,10 @@ const repoRoot = resolve(fileURLToPath(new URL('../../../..', import.meta.url)))
 /** The pipeline config for argv: the local defaults with each flag applied and validated. */
 export function pipelineConfigFromArgv(argv: string[], root = repoRoot): PipelineConfig {
   const { values } = parseFlags(argv, flags);
-  const cfg = localDefaults(root);
+  const cfg = localDefaults(root, values['state-dir'] ? resolve(values['state-dir']) : undefined);
   if (values['fs-report']) cfg.fsReport = resolve(values['fs-report']);
   if (values['image-report']) cfg.imageReport = resolve(values['image-report']);
   if (values['fail-on']) cfg.failOn = parseFailOn(values['fail-on']);
-  if (values['state-dir']) cfg.stateDir = resolve(values['state-dir']);
   if (values['registry-port']) {
     const port = Number(values['registry-port']);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InputError('--registry-port', `must be a port from 1 to 65535 (got "${values['registry-port']}")`);
