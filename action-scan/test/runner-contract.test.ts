@@ -2,14 +2,14 @@
 // action.yml with its default, as the runner sets them, overridden by the test's), GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY files read back. Real Trivy reports from ../shared/fixtures/trivy.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCAN_INPUTS } from '../src/context.ts';
 import { repoRoot, trivyFixtures } from '../../core/test/support/paths.ts';
 import { parseFileCommands, runBundledAction } from '../../core/test/support/runner.ts';
+import { scratchDirs } from '../../core/test/support/scratch.ts';
 import { fakeTrivyRuns } from '../../core/test/scan/fake-trivy.ts';
 import type { FakeReleaseServer } from '../../core/test/scan/release-server.ts';
 import { startFakeReleaseServer } from '../../core/test/scan/release-server.ts';
@@ -23,13 +23,7 @@ const actionYml = parseYaml(readFileSync(join(repoRoot, 'action-scan', 'action.y
 const defaults = Object.fromEntries(Object.entries(actionYml.inputs).map(([k, v]) => [k, String(v.default ?? '')]));
 const fixture = (name: string): string => join(trivyFixtures, name);
 
-const scratch: string[] = [];
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-};
-afterAll(() => { for (const dir of scratch) rmSync(dir, { recursive: true, force: true }); });
+const tempDir = scratchDirs();
 
 /** The bundle with action.yml's defaults plus `inputs`, Trivy kept off PATH unless the test installs it. */
 function runAction(inputs: Record<string, string>, env: Record<string, string> = {}) {

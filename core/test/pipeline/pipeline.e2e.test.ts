@@ -1,6 +1,5 @@
 // The main job end to end, through the CLI exactly as the README runs it: real dockerd, a real
 // distribution registry on loopback, real git. Each run gets its own state dir and registry port.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,21 +8,10 @@ import { run } from '../../src/adapters/process.ts';
 import { freePort } from '../../src/local/free-port.ts';
 import type { SummaryDocument } from '../../src/report/summary-file.ts';
 import { prepareDocker } from '../support/infra.ts';
-import { repoRoot, trivyFixtures } from '../support/paths.ts';
+import { trivyFixtures } from '../support/paths.ts';
+import { runCli } from '../support/cli.ts';
 
-interface CliRun { code: number; stdout: string; stderr: string }
-
-function cli(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'core/src/cli/main.ts'), ...args], { cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 async function tagsOf(host: string, repository: string): Promise<string[]> {
   const response = await fetch(`http://${host}/v2/${repository}/tags/list`);

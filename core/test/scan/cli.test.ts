@@ -1,27 +1,17 @@
 // `trunkline scan`: argv → the same ScanConfig and validation as the action, and the real CLI's exit codes.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scanConfigFromArgv } from '../../src/cli/commands/scan.ts';
 import { InputError } from '../../src/domain/errors.ts';
-import { repoRoot, trivyFixtures } from '../support/paths.ts';
+import { trivyFixtures } from '../support/paths.ts';
+import { runCli } from '../support/cli.ts';
+import type { CliRun } from '../support/cli.ts';
+import { scratchDirs } from '../support/scratch.ts';
 
-const scratch: string[] = [];
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-};
-afterAll(() => { for (const dir of scratch) rmSync(dir, { recursive: true, force: true }); });
+const tempDir = scratchDirs();
 
-function cli(args: string[], env: Record<string, string> = {}): { code: number; out: string } {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'core/src/cli/main.ts'), 'scan', ...args], {
-    cwd: tempDir('trunkline-cli-scan-'), encoding: 'utf8', env: { ...process.env, ...env },
-  });
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(['scan', ...args], { env, cwd: tempDir('trunkline-cli-scan-') });
 
 describe('scanConfigFromArgv', () => {
   it('maps flags to the config the stage takes', () => {
@@ -50,15 +40,15 @@ describe('scanConfigFromArgv', () => {
 });
 
 describe('trunkline scan (the real CLI)', () => {
-  it('exits 1 on a CRITICAL report, 0 on a clean one, 2 on a bad fail-on, 0 (skipped) without Trivy', () => {
-    const critical = cli(['--mode', 'image', '--report', join(trivyFixtures, 'alpine-39.json.golden')]);
+  it('exits 1 on a CRITICAL report, 0 on a clean one, 2 on a bad fail-on, 0 (skipped) without Trivy', async () => {
+    const critical = await cli(['--mode', 'image', '--report', join(trivyFixtures, 'alpine-39.json.golden')]);
     expect(critical.code).toBe(1);
     expect(critical.out).toContain('CRITICAL CVE-2019-14697: musl 1.1.20-r4 → 1.1.20-r5');
-    expect(cli(['--mode', 'image', '--report', join(trivyFixtures, 'alpine-310.json.golden')]).code).toBe(0);
-    const bad = cli(['--fail-on', 'CRIT', '--report', join(trivyFixtures, 'alpine-39.json.golden')]);
+    expect((await cli(['--mode', 'image', '--report', join(trivyFixtures, 'alpine-310.json.golden')])).code).toBe(0);
+    const bad = await cli(['--fail-on', 'CRIT', '--report', join(trivyFixtures, 'alpine-39.json.golden')]);
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('must be one of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN (got "CRIT")');
-    const none = cli(['.'], { TRUNKLINE_TRIVY: '/nonexistent/trivy' });
+    const none = await cli(['.'], { TRUNKLINE_TRIVY: '/nonexistent/trivy' });
     expect(none.code).toBe(0);
     expect(none.out).toMatch(/scan\s+SKIPPED .*Trivy is not installed/);
   });

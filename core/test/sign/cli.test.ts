@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../support/paths.ts';
+import { runCli } from '../support/cli.ts';
 import { startRegistry } from '../support/infra.ts';
 import type { LocalRegistry } from '../support/infra.ts';
 import { ensureDockerd } from '../../src/local/dockerd.ts';
@@ -19,10 +18,7 @@ let work: string;
 let image: string;
 const key = generateKeyPair();
 
-function cli(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'core/src/cli/main.ts'), ...args], { env: { ...process.env, ...options.env }, input: options.input ?? '', encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
+const cli = runCli;
 
 beforeAll(async () => {
   await ensureDockerd(createMemoryLogger());
@@ -41,27 +37,27 @@ afterAll(async () => {
 describe('trunkline sign / verify', () => {
   it('signs with an encrypted key, pushes with the password from stdin, and verifies from the registry', async () => {
     const sigFile = join(work, 'image.signature');
-    const signed = cli(['sign', '--image', image, '--repository', `${registry.host}/cli/app`, '--tag', 'v1', '--key', join(work, 'cosign.key'), '--username', registry.username!, '--password-stdin', '--signature-file', sigFile],
+    const signed = await cli(['sign', '--image', image, '--repository', `${registry.host}/cli/app`, '--tag', 'v1', '--key', join(work, 'cosign.key'), '--username', registry.username!, '--password-stdin', '--signature-file', sigFile],
       { env: { TRUNKLINE_KEY_PASSPHRASE: 'pass phrase' }, input: `${registry.password}\n` });
     expect(signed.code, signed.out).toBe(0);
     expect(signed.out).not.toContain(registry.password!);
     const digest = JSON.parse(readFileSync(sigFile, 'utf8')).digest as string;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
-    const fromFile = cli(['verify', '--public-key', join(work, 'cosign.pub'), '--signature-file', sigFile, '--digest', digest]);
+    const fromFile = await cli(['verify', '--public-key', join(work, 'cosign.pub'), '--signature-file', sigFile, '--digest', digest]);
     expect(fromFile.code, fromFile.out).toBe(0);
-    const fromRegistry = cli(['verify', '--public-key', join(work, 'cosign.pub'), '--image-ref', `${registry.host}/cli/app:v1`], { env: { TRUNKLINE_REGISTRY_USERNAME: registry.username!, TRUNKLINE_REGISTRY_PASSWORD: registry.password! } });
+    const fromRegistry = await cli(['verify', '--public-key', join(work, 'cosign.pub'), '--image-ref', `${registry.host}/cli/app:v1`], { env: { TRUNKLINE_REGISTRY_USERNAME: registry.username!, TRUNKLINE_REGISTRY_PASSWORD: registry.password! } });
     expect(fromRegistry.code, fromRegistry.out).toBe(0);
-    const otherDigest = cli(['verify', '--public-key', join(work, 'cosign.pub'), '--signature-file', sigFile, '--digest', `sha256:${'1'.repeat(64)}`]);
+    const otherDigest = await cli(['verify', '--public-key', join(work, 'cosign.pub'), '--signature-file', sigFile, '--digest', `sha256:${'1'.repeat(64)}`]);
     expect(otherDigest.code).toBe(1);
     expect(otherDigest.out).toMatch(/signature is for digest/);
   });
 
-  it('bad usage exits 2 and names the flag', () => {
-    const noKey = cli(['verify', '--signature-file', 'x', '--digest', `sha256:${'1'.repeat(64)}`]);
+  it('bad usage exits 2 and names the flag', async () => {
+    const noKey = await cli(['verify', '--signature-file', 'x', '--digest', `sha256:${'1'.repeat(64)}`]);
     expect(noKey.code).toBe(2);
     expect(noKey.out).toMatch(/"--public-key" is required/);
-    const noPass = cli(['sign', '--image', image, '--repository', `${registry.host}/cli/app`, '--key', join(work, 'cosign.key'), '--no-push'], { env: { TRUNKLINE_KEY_PASSPHRASE: '' } });
+    const noPass = await cli(['sign', '--image', image, '--repository', `${registry.host}/cli/app`, '--key', join(work, 'cosign.key'), '--no-push'], { env: { TRUNKLINE_KEY_PASSPHRASE: '' } });
     expect(noPass.code).toBe(2);
     expect(noPass.out).toMatch(/"private-key-passphrase" is required/);
   });
