@@ -14,6 +14,8 @@ export interface CliCommand {
   summary: string;
   /** Full usage text for `trunkline <name> --help`. */
   usage: string;
+  /** The command prints its own report (a table, JSON on stdout): `main` adds no stage table. */
+  printsOwnReport?: boolean;
   run(argv: string[], log: Logger): Promise<StageResult>;
 }
 

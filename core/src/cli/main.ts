@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   const log = createConsoleLogger({ prefix: name, debug: process.env.TRUNKLINE_DEBUG === '1' });
   try {
     const result = await command.run(rest, log);
-    if (name !== 'pipeline' && name !== 'tags') {
+    if (!command.printsOwnReport) {
       console.error(textTable([result]));
       for (const finding of result.findings.slice(0, 20)) console.error(`  ${finding.severity ?? ''} ${finding.id}: ${finding.message}`);
     }

@@ -39,6 +39,7 @@ export function pipelineConfigFromArgv(argv: string[], root = repoRoot): Pipelin
 
 export const command: CliCommand = {
   name: 'pipeline',
+  printsOwnReport: true,
   summary: 'Run every stage on sample-service with local defaults (the main job)',
   usage: `Usage: trunkline pipeline [options]
 

@@ -109,6 +109,7 @@ export function policyFromFlags(values: FlagValues): Partial<TagPolicy> {
  */
 export const command: CliCommand = {
   name: 'tags',
+  printsOwnReport: true,
   summary: 'Print the tags, labels and references a build would get (action-build json output)',
   usage: `Usage: trunkline tags [options]
 
