@@ -60,15 +60,3 @@ export function getInteger(name: string, fallback: number, range: { min?: number
   }
   return Number(value);
 }
-
-/**
- * A duration such as `90s`, `2m`, `500ms` or a bare number of seconds; returns milliseconds.
- */
-export function getDurationMs(name: string, fallbackMs: number): number {
-  const value = core.getInput(name).trim();
-  if (!value) return fallbackMs;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
-  if (!m) throw new InputError(name, `must be a duration such as 500ms, 30s or 2m (got "${value}")`);
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
-}

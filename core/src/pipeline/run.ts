@@ -54,7 +54,7 @@ function notRun(name: string, reason: string): PipelineStageResult {
 }
 
 /** The repository the GitOps files name for the service (`image.repository` of deploy/chart/values.yaml). */
-export function deployedRepository(serviceDir: string): string {
+function deployedRepository(serviceDir: string): string {
   const values = parseYaml(readFileSync(join(serviceDir, 'deploy', 'chart', 'values.yaml'), 'utf8')) as { image?: { repository?: unknown } } | null;
   const repository = values?.image?.repository;
   if (typeof repository !== 'string' || !repository) throw new Error(`${join(serviceDir, 'deploy', 'chart', 'values.yaml')} has no image.repository`);
