@@ -1,6 +1,6 @@
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../adapters/process.ts';
+import { git } from '../adapters/git.ts';
 import type { Logger } from '../report/logger.ts';
 
 /** Identity for commits the local pipeline makes itself (the seed commit). */
@@ -28,15 +28,20 @@ export async function ensureFluxRepo(options: { root: string; seedDir: string; a
     rmSync(seed, { recursive: true, force: true });
     mkdirSync(join(seed, options.appDir), { recursive: true });
     cpSync(options.seedDir, join(seed, options.appDir), { recursive: true });
-    await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
-    await run('git', ['init', '--quiet', '--initial-branch=main', seed]);
-    await run('git', ['-C', seed, 'add', '--all']);
-    await run('git', ['-C', seed, 'commit', '--quiet', '-m', `Seed ${options.appDir} from the sample service`], { env: SEED_AUTHOR });
-    await run('git', ['-C', seed, 'push', '--quiet', bare, 'main']);
+    // Seeded under a temporary name and renamed: an interrupted run never leaves a bare
+    // repository without `main` for the next run to reuse.
+    const staging = `${bare}.${process.pid}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    await git(['init', '--quiet', '--bare', '--initial-branch=main', staging], { cwd: options.root });
+    await git(['init', '--quiet', '--initial-branch=main', seed], { cwd: options.root });
+    await git(['add', '--all'], { cwd: seed });
+    await git(['commit', '--quiet', '-m', `Seed ${options.appDir} from the sample service`], { cwd: seed, env: SEED_AUTHOR });
+    await git(['push', '--quiet', staging, 'main'], { cwd: seed });
+    renameSync(staging, bare);
     rmSync(seed, { recursive: true, force: true });
     log.info(`created the local Flux repository ${bare}`);
   }
   rmSync(checkout, { recursive: true, force: true });
-  await run('git', ['clone', '--quiet', bare, checkout]);
+  await git(['clone', '--quiet', bare, checkout], { cwd: options.root });
   return { bare, checkout, appDir: options.appDir };
 }
