@@ -44,7 +44,7 @@ export interface CommitStore {
   branchHead(branch: string): Promise<string | undefined>;
   /** True when `ancestor` is `descendant` or one of its ancestors. */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
-  /** Files of `commit` matching any glob (`path.matchesGlob`), never under `.git/` or `.github/`. */
+  /** Files of `commit` matching any glob (`path.matchesGlob`), sorted. */
   listFiles(commit: string, globs: readonly string[]): Promise<string[]>;
   /** The regular files among `paths` in `commit`; missing paths are absent from the map. Symlinks throw. */
   readFiles(commit: string, paths: readonly string[]): Promise<Map<string, RepoFile>>;
@@ -89,7 +89,7 @@ const REJECTED = /\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|
 const MISSING_REF = /couldn't find remote ref|no such ref|not our ref/i;
 
 /** Static directory prefix of a glob (`deploy/apps/**\/values.yaml` → `deploy/apps`), or '' for none. */
-export function globPrefix(glob: string): string {
+function globPrefix(glob: string): string {
   const segments = glob.split('/');
   const fixed: string[] = [];
   for (const s of segments.slice(0, -1)) {
@@ -97,11 +97,6 @@ export function globPrefix(glob: string): string {
     fixed.push(s);
   }
   return fixed.join('/');
-}
-
-function underForbiddenDir(path: string): boolean {
-  const first = path.split('/')[0];
-  return first === '.git' || first === '.github';
 }
 
 /**
@@ -188,7 +183,7 @@ export class LocalGitStore implements CommitStore {
     const prefixes = [...new Set(globs.map(globPrefix))];
     const args = ['ls-tree', '-r', '-z', '--name-only', commit, '--', ...(prefixes.includes('') ? [] : prefixes)];
     const names = (await this.git(args)).stdout.split('\0').filter(Boolean);
-    return names.filter((n) => !underForbiddenDir(n) && globs.some((g) => posix.matchesGlob(n, g))).sort();
+    return names.filter((n) => globs.some((g) => posix.matchesGlob(n, g))).sort();
   }
 
   async readFiles(commit: string, paths: readonly string[]): Promise<Map<string, RepoFile>> {

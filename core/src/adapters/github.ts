@@ -109,6 +109,11 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The fields the bump reads from a REST pull-request object (list item or full). */
+function toPullRequest(pr: { number: number; html_url: string; node_id: string; title: string; body: string | null; head: { sha: string } }): PullRequest {
+  return { number: pr.number, url: pr.html_url, nodeId: pr.node_id, title: pr.title, body: pr.body ?? '', headSha: pr.head.sha };
+}
+
 /** Pull requests, labels and auto-merge on one repository. */
 export class GitHubRepository {
   readonly octokit: GitHubOctokit;
@@ -129,7 +134,7 @@ export class GitHubRepository {
       owner: this.owner, repo: this.repo, state: 'open', head: `${this.owner}:${head}`, base, per_page: 10,
     });
     const pr = r.data.find((p) => p.head.ref === head && p.base.ref === base);
-    return pr ? { number: pr.number, url: pr.html_url, nodeId: pr.node_id, title: pr.title, body: pr.body ?? '', headSha: pr.head.sha } : undefined;
+    return pr ? toPullRequest(pr) : undefined;
   }
 
   /**
@@ -139,7 +144,7 @@ export class GitHubRepository {
   async createPull(head: string, base: string, title: string, body: string): Promise<{ pr: PullRequest; created: boolean }> {
     try {
       const r = await this.octokit.request('POST /repos/{owner}/{repo}/pulls', { owner: this.owner, repo: this.repo, head, base, title, body });
-      return { pr: { number: r.data.number, url: r.data.html_url, nodeId: r.data.node_id, title: r.data.title, body: r.data.body ?? '', headSha: r.data.head.sha }, created: true };
+      return { pr: toPullRequest(r.data), created: true };
     } catch (error) {
       if (status(error) === 422 && /already exists/i.test(message(error))) {
         const existing = await this.findOpenPull(head, base);
@@ -239,7 +244,7 @@ export class GitHubCommitStore implements CommitStore {
     const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { ...this.params, tree_sha: commit, recursive: '1' });
     if (r.data.truncated) this.log.warning('GitHub truncated the tree listing; name files explicitly instead of globs for very large repositories');
     return r.data.tree
-      .filter((e) => e.type === 'blob' && e.path && !/^\.git(hub)?\//.test(e.path) && globs.some((g) => posix.matchesGlob(e.path!, g)))
+      .filter((e) => e.type === 'blob' && e.path && globs.some((g) => posix.matchesGlob(e.path!, g)))
       .map((e) => e.path!)
       .sort();
   }

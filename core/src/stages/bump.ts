@@ -234,7 +234,8 @@ async function writeAtomically(path: string, content: Buffer): Promise<void> {
 async function planAtCommit(store: CommitStore, commit: string, cfg: BumpConfig, targets: readonly ImageTarget[]): Promise<BumpPlan> {
   const explicit = new Set(cfg.files.filter((f) => !isGlob(f)));
   const globs = cfg.files.filter(isGlob);
-  const listed = globs.length ? await store.listFiles(commit, globs) : [];
+  // Same rule as in a working tree: a glob never reaches into .git/ or .github/.
+  const listed = globs.length ? (await store.listFiles(commit, globs)).filter((p) => !isForbiddenPath(p)) : [];
   const paths = [...new Set([...explicit, ...listed])].sort();
   const files = await store.readFiles(commit, paths);
   for (const p of explicit) {

@@ -134,6 +134,20 @@ describe('gitops bump against real git', () => {
     expect(repo.git(repo.bare, 'show', `bumps:apps/gatus/helmrelease.yaml`)).toContain(`tag: v5.9.0@${D}`);
   });
 
+  it('a glob that could reach .github/ never edits or commits a file there', async () => {
+    repo = createTestRepo({ 'apps/podinfo/values.yaml': podinfoValues, '.github/values.yaml': podinfoValues });
+    const work = repo.clone('work');
+    const files = ['.*/values.yaml', 'apps/*/values.yaml'];
+    const inPlace = await runBump(config(work, { files }), createMemoryLogger());
+    expect(inPlace.status, inPlace.error).toBe('passed');
+    expect(inPlace.outputs.files).toEqual(['apps/podinfo/values.yaml']);
+    expect(readFileSync(join(work, '.github/values.yaml')).equals(podinfoValues)).toBe(true);
+    repo.git(work, 'checkout', '--', 'apps/podinfo/values.yaml');
+    const pushed = await runBump(config(work, { files, mode: 'push', branch: 'bumps' }), createMemoryLogger());
+    expect(pushed.status, pushed.error).toBe('passed');
+    expect(repo.git(repo.bare, 'diff', '--name-only', 'main', 'bumps')).toBe('apps/podinfo/values.yaml');
+  });
+
   it('refuses paths that leave the repository and explains a file without the image', async () => {
     repo = createTestRepo({ 'apps/podinfo/values.yaml': podinfoValues });
     const work = repo.clone('work');
