@@ -182,6 +182,14 @@ function recordAliases(ctx: WalkContext, node: Scalar, aliases: readonly Node[])
   ctx.aliasesUsed.set(node, set);
 }
 
+/** Makes `node` the candidate's tag or digest scalar, found at `path` in a block or flow map; a non-empty digest also goes to `found`. */
+function attach(c: Candidate, role: 'tagNode' | 'digestNode', node: EditableScalar, path: (string | number)[], inFlow: boolean): void {
+  c[role] = node;
+  c.paths.set(node, formatPath(path));
+  c.inFlow.set(node, inFlow);
+  if (role === 'digestNode' && sourceValue(node)) c.found.digest = sourceValue(node);
+}
+
 /** Detects the Helm-style image mapping `{registry?, repository|image, tag, digest?}`. */
 function mapCandidate(map: YAMLMap, path: (string | number)[], ctx: WalkContext, key?: string): Candidate | undefined {
   const repoKey = isEditable(mapGet(map, 'repository', ctx)) ? 'repository' : 'image';
@@ -197,7 +205,8 @@ function mapCandidate(map: YAMLMap, path: (string | number)[], ctx: WalkContext,
   const repoText = sourceValue(repoNode);
   const registry = registryNode ? sourceValue(registryNode).replace(/\/+$/, '') : '';
   const repository = registry ? `${registry}/${repoText}` : repoText;
-  if (!splitReference(repository) || splitReference(repository)!.tag || splitReference(repository)!.digest) return undefined;
+  const parts = splitReference(repository);
+  if (!parts || parts.tag !== undefined || parts.digest !== undefined) return undefined;
   ctx.repositoryScalars.add(repoNode);
   const candidate: Candidate = {
     found: { repository, form: 'map', path: formatPath(path), line: lineOf(repoNode, ctx), document: ctx.docIndex },
@@ -212,10 +221,8 @@ function mapCandidate(map: YAMLMap, path: (string | number)[], ctx: WalkContext,
     candidate.found.unbumpable = 'its tag is not a single-line scalar';
     return candidate;
   }
-  candidate.tagNode = tagValue;
+  attach(candidate, 'tagNode', tagValue, [...path, 'tag'], !!map.flow);
   recordAliases(ctx, tagValue, tagAliases);
-  candidate.paths.set(tagValue, formatPath([...path, 'tag']));
-  candidate.inFlow.set(tagValue, !!map.flow);
   candidate.found.line = lineOf(tagValue, ctx);
   const tagText = sourceValue(tagValue);
   const at = tagText.indexOf('@');
@@ -224,12 +231,8 @@ function mapCandidate(map: YAMLMap, path: (string | number)[], ctx: WalkContext,
   const digestAliases: Node[] = [];
   const digestNode = mapGet(map, 'digest', ctx, digestAliases);
   if (isEditable(digestNode)) {
-    candidate.digestNode = digestNode;
+    attach(candidate, 'digestNode', digestNode, [...path, 'digest'], !!map.flow);
     recordAliases(ctx, digestNode, digestAliases);
-    candidate.paths.set(digestNode, formatPath([...path, 'digest']));
-    candidate.inFlow.set(digestNode, !!map.flow);
-    const d = sourceValue(digestNode);
-    if (d) candidate.found.digest = d;
   }
   return candidate;
 }
@@ -300,21 +303,14 @@ function kustomizeCandidates(doc: Document.Parsed, ctx: WalkContext): void {
     };
     const tag = mapGet(entry, 'newTag', ctx);
     if (isEditable(tag)) {
-      candidate.tagNode = tag;
-      candidate.paths.set(tag, formatPath([...path, 'newTag']));
-      candidate.inFlow.set(tag, !!entry.flow);
+      attach(candidate, 'tagNode', tag, [...path, 'newTag'], !!entry.flow);
       candidate.found.tag = sourceValue(tag);
       candidate.found.line = lineOf(tag, ctx);
     } else {
       candidate.found.unbumpable = 'no newTag key (a bump never creates keys)';
     }
     const digest = mapGet(entry, 'digest', ctx);
-    if (isEditable(digest)) {
-      candidate.digestNode = digest;
-      candidate.paths.set(digest, formatPath([...path, 'digest']));
-      candidate.inFlow.set(digest, !!entry.flow);
-      if (sourceValue(digest)) candidate.found.digest = sourceValue(digest);
-    }
+    if (isEditable(digest)) attach(candidate, 'digestNode', digest, [...path, 'digest'], !!entry.flow);
     ctx.candidates.push(candidate);
   });
 }
