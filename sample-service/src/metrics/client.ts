@@ -5,10 +5,9 @@
  */
 import client from 'prom-client';
 
-export const { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } = client;
+export const { Registry, Counter, Gauge, collectDefaultMetrics } = client;
 export type Registry = client.Registry;
 export type Counter<T extends string> = client.Counter<T>;
-export type Histogram<T extends string> = client.Histogram<T>;
 export type Gauge<T extends string> = client.Gauge<T>;
 
 /** One sample of a collected family: `metricName` defaults to the family name (histograms use `_bucket` etc.). */

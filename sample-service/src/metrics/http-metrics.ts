@@ -94,46 +94,31 @@ export function createHttpMetrics(options: MetricsOptions): HttpMetrics {
     stats.exported = true;
   }
 
-  /** Visits recorded pairs in table order (handler, then method), so the exposition is stable. */
-  const eachPair = (visit: (labels: { handler: string; method: string }, stats: PairStats) => void): void => {
-    pairs.forEach((stats, index) => {
-      if (!stats || !(stats.exported || stats.count > 0)) return;
-      visit({ handler: HANDLERS[Math.floor(index / METHODS.length)]!, method: METHODS[index % METHODS.length]! }, stats);
-    });
-  };
+  /** One family's samples: `samplesOf` for each recorded pair in table order (handler, then method), so the exposition is stable. */
+  const collectPairs = (samplesOf: (labels: { handler: string; method: string }, stats: PairStats) => CollectedSample[]) => (): CollectedSample[] =>
+    pairs.flatMap((stats, index) => (stats && (stats.exported || stats.count > 0)
+      ? samplesOf({ handler: HANDLERS[Math.floor(index / METHODS.length)]!, method: METHODS[index % METHODS.length]! }, stats)
+      : []));
 
   registerCollected(registry, {
     name: 'http_requests_total',
     help: 'HTTP requests served, by route template, method and status code (499: client closed the connection first).',
     type: 'counter',
-    collect() {
-      const samples: CollectedSample[] = [];
-      eachPair((labels, stats) => {
-        for (const [status, value] of stats.statuses) samples.push({ labels: { ...labels, status: String(status) }, value });
-      });
-      return samples;
-    },
+    collect: collectPairs((labels, stats) => [...stats.statuses].map(([status, value]) => ({ labels: { ...labels, status: String(status) }, value }))),
   });
   registerCollected(registry, {
     name: 'http_request_duration_seconds',
     help: 'Time from receiving an HTTP request to finishing (or losing) its response, by route template and method.',
     type: 'histogram',
-    collect() {
-      const samples: CollectedSample[] = [];
-      eachPair((labels, stats) => {
-        let cumulative = 0;
-        DURATION_BUCKETS.forEach((le, i) => {
-          cumulative += stats.buckets[i]!;
-          samples.push({ metricName: 'http_request_duration_seconds_bucket', labels: { le, ...labels }, value: cumulative });
-        });
-        samples.push(
-          { metricName: 'http_request_duration_seconds_bucket', labels: { le: '+Inf', ...labels }, value: stats.count },
-          { metricName: 'http_request_duration_seconds_sum', labels, value: stats.sum },
-          { metricName: 'http_request_duration_seconds_count', labels, value: stats.count },
-        );
-      });
-      return samples;
-    },
+    collect: collectPairs((labels, stats) => {
+      let cumulative = 0;
+      return [
+        ...DURATION_BUCKETS.map((le, i) => ({ metricName: 'http_request_duration_seconds_bucket', labels: { le, ...labels }, value: (cumulative += stats.buckets[i]!) })),
+        { metricName: 'http_request_duration_seconds_bucket', labels: { le: '+Inf', ...labels }, value: stats.count },
+        { metricName: 'http_request_duration_seconds_sum', labels, value: stats.sum },
+        { metricName: 'http_request_duration_seconds_count', labels, value: stats.count },
+      ];
+    }),
   });
   const handlerErrors = new Counter({
     name: 'promhttp_metric_handler_errors_total',
