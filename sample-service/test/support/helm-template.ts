@@ -116,8 +116,11 @@ function truthy(v: Value): boolean {
   return true;
 }
 
-/** Splits on `sep` outside quotes and parentheses. */
-function splitTop(text: string, sep: string): string[] {
+/**
+ * Splits `text` at the characters `isSeparator` accepts when they stand outside quotes (`"…"` with
+ * backslash escapes, `` `…` ``) and parentheses; parts are trimmed and empty ones dropped.
+ */
+function splitOutside(text: string, isSeparator: (c: string) => boolean): string[] {
   const parts: string[] = [];
   let depth = 0;
   let quote = '';
@@ -133,35 +136,21 @@ function splitTop(text: string, sep: string): string[] {
     if (c === '"' || c === '`') { quote = c; current += c; continue; }
     if (c === '(') depth++;
     if (c === ')') depth--;
-    if (depth === 0 && c === sep) { parts.push(current); current = ''; continue; }
+    if (depth === 0 && isSeparator(c)) { parts.push(current); current = ''; continue; }
     current += c;
   }
   parts.push(current);
   return parts.map((p) => p.trim()).filter((p) => p !== '');
 }
 
+/** The commands of a pipeline (`|` outside quotes and parentheses). */
+function commands(text: string): string[] {
+  return splitOutside(text, (c) => c === '|');
+}
+
 /** Splits a command into argument tokens (whitespace outside quotes/parentheses). */
 function args(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = '';
-  let current = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      current += c;
-      if (c === '\\' && quote === '"') { current += text[++i] ?? ''; continue; }
-      if (c === quote) quote = '';
-      continue;
-    }
-    if ((c === '"' || c === '`') && depth === 0) { quote = c; current += c; continue; }
-    if (c === '(') depth++;
-    if (c === ')') depth--;
-    if (depth === 0 && /\s/.test(c)) { if (current) out.push(current); current = ''; continue; }
-    current += c;
-  }
-  if (current) out.push(current);
-  return out;
+  return splitOutside(text, (c) => /\s/.test(c));
 }
 
 export interface Chart {
@@ -269,7 +258,7 @@ export function renderChart(chart: Chart, values: Record<string, Value> = {}, re
 
   function pipeline(text: string, scope: Scope): Value {
     let result: Value;
-    splitTop(text, '|').forEach((cmd, i) => { result = command(cmd, scope, i === 0 ? [] : [result]); });
+    commands(text).forEach((cmd, i) => { result = command(cmd, scope, i === 0 ? [] : [result]); });
     return result;
   }
 
