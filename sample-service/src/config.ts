@@ -93,11 +93,16 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return value as T;
 }
 
+/** `[::1]` → `::1`: URLs and host:port lists bracket IPv6 addresses; listen() and connect() want them bare. */
+function unbracket(host: string): string {
+  return host.replace(/^\[(.*)\]$/, '$1');
+}
+
 const HOST_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[?[0-9A-Fa-f:.]+\]?)$/;
 
 function hostPort(variable: string, text: string, original: string): { host: string; port: number } {
   const match = /^(.+):(\d{1,5})$/.exec(text);
-  const host = match?.[1]?.replace(/^\[(.*)\]$/, '$1');
+  const host = match?.[1] === undefined ? undefined : unbracket(match[1]);
   const port = Number(match?.[2]);
   if (!host || !HOST_PATTERN.test(host) || !(port >= 1 && port <= 65535)) {
     throw new ConfigError(variable, 'a comma list of name=host:port (port 1-65535)', original);
@@ -139,7 +144,7 @@ function databaseCheck(url: string): TcpCheck {
   }
   const scheme = parsed.protocol.replace(/:$/, '');
   const port = parsed.port ? Number(parsed.port) : DEFAULT_DB_PORTS[scheme];
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = unbracket(parsed.hostname);
   // The URL usually carries a password: never echo it back in the error.
   if (!host || port === undefined) throw new ConfigError('DATABASE_URL', 'a URL with a host and a port (or a known scheme)', '<redacted>');
   return { name: 'database', host, port };
@@ -157,7 +162,7 @@ export function loadConfig(env: Env): Config {
   }
   const hostText = raw(env, 'HOST') ?? '0.0.0.0';
   if (!HOST_PATTERN.test(hostText)) throw new ConfigError('HOST', 'an IP address or host name', hostText);
-  const host = hostText.replace(/^\[(.*)\]$/, '$1'); // listen() wants ::1, not [::1]
+  const host = unbracket(hostText);
   const adminToken = env.ADMIN_TOKEN === undefined || env.ADMIN_TOKEN === '' ? undefined : env.ADMIN_TOKEN;
   if (adminToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(adminToken)) {
     throw new ConfigError('ADMIN_TOKEN', 'unset, or 16-512 printable ASCII characters without spaces', '<redacted>');

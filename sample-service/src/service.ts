@@ -55,15 +55,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => { resolveExit = resolve; });
-  let shutdownStarted: number | undefined;
 
   function shutdown(reason: string, options: { drainMs?: number; exitCode?: number } = {}): void {
-    if (shutdownStarted !== undefined) {
+    if (readiness.shuttingDown) {
       log.warn('shutdown_signal_ignored', { signal: reason });
       return;
     }
-    shutdownStarted = performance.now();
-    const began = shutdownStarted;
+    const began = performance.now();
     const drainMs = options.drainMs ?? config.shutdownDrainDelayMs;
     const exitCode = options.exitCode ?? 0;
     readiness.markShuttingDown();

@@ -8,16 +8,14 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FlagsManagedByFlagdError } from '../flags/flag-service.ts';
 import type { FlagService } from '../flags/flag-service.ts';
 import { parseFlagPatch } from '../flags/flags.ts';
 import type { FlagSnapshot } from '../flags/flags.ts';
 import type { Exchange } from './respond.ts';
-import { sendError, sendJson } from './respond.ts';
+import { NO_STORE, sendError, sendJson } from './respond.ts';
 import { ALLOWED_METHODS } from './routes.ts';
 
 export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
-const NO_STORE = ['Cache-Control', 'no-store'] as const;
 
 /** What the admin API needs from the flag layer. */
 export type AdminFlags = Pick<FlagService, 'providerName' | 'snapshot' | 'update' | 'reset'>;
@@ -76,27 +74,24 @@ export function createAdminHandler(flags: AdminFlags, token: string | undefined)
       return sendError(res, ex, 405, 'method_not_allowed', `${path} allows ${allowed.join(', ')}`, ['Allow', allowed.join(', ')]);
     }
     if (req.method !== 'POST') return sendJson(res, ex, 200, state(flags.providerName, flags.snapshot), NO_STORE);
+    // Checked before the body is read (409 precedes 415/413/400); update and reset below are
+    // therefore never on flagd and never throw FlagsManagedByFlagdError.
     if (flags.providerName === 'flagd') {
       return sendError(res, ex, 409, 'flags_managed_by_flagd', 'flags come from flagd; change the flag source instead');
     }
-    try {
-      if (path === '/admin/flags/reset') return sendJson(res, ex, 200, state(flags.providerName, await flags.reset()), NO_STORE);
-      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-      if (type !== 'application/json') {
-        return sendError(res, ex, 415, 'unsupported_media_type', 'Content-Type must be application/json');
-      }
-      const read = await readBody(req, MAX_ADMIN_BODY_BYTES);
-      if ('aborted' in read) return;
-      if ('tooLarge' in read) {
-        ex.closing = true; // the rest of the body is not read: the connection cannot be reused
-        return sendError(res, ex, 413, 'payload_too_large', `body must be at most ${MAX_ADMIN_BODY_BYTES} bytes`);
-      }
-      const parsed = parseFlagPatch(read.body);
-      if ('error' in parsed) return sendError(res, ex, parsed.error.status, parsed.error.error, parsed.error.message);
-      return sendJson(res, ex, 200, state(flags.providerName, await flags.update(parsed.patch)), NO_STORE);
-    } catch (error) {
-      if (error instanceof FlagsManagedByFlagdError) return sendError(res, ex, 409, 'flags_managed_by_flagd', error.message);
-      throw error;
+    if (path === '/admin/flags/reset') return sendJson(res, ex, 200, state(flags.providerName, await flags.reset()), NO_STORE);
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      return sendError(res, ex, 415, 'unsupported_media_type', 'Content-Type must be application/json');
     }
+    const read = await readBody(req, MAX_ADMIN_BODY_BYTES);
+    if ('aborted' in read) return;
+    if ('tooLarge' in read) {
+      ex.closing = true; // the rest of the body is not read: the connection cannot be reused
+      return sendError(res, ex, 413, 'payload_too_large', `body must be at most ${MAX_ADMIN_BODY_BYTES} bytes`);
+    }
+    const parsed = parseFlagPatch(read.body);
+    if ('error' in parsed) return sendError(res, ex, parsed.error.status, parsed.error.error, parsed.error.message);
+    return sendJson(res, ex, 200, state(flags.providerName, await flags.update(parsed.patch)), NO_STORE);
   };
 }

@@ -17,7 +17,7 @@ import type { AdminFlags } from './admin.ts';
 import { createAdminHandler } from './admin.ts';
 import type { Readiness } from './readiness.ts';
 import type { Exchange } from './respond.ts';
-import { JSON_TYPE, TEXT_TYPE, send, sendError, sendJson } from './respond.ts';
+import { JSON_TYPE, NO_STORE, TEXT_TYPE, send, sendError, sendJson } from './respond.ts';
 import { ALLOWED_METHODS, matchHandler, methodLabel } from './routes.ts';
 import type { Handler } from './routes.ts';
 
@@ -30,7 +30,6 @@ export interface AppDeps {
 }
 
 const OK_BODY = Buffer.from('ok');
-const NO_STORE = ['Cache-Control', 'no-store'] as const;
 const REQUEST_ID = /^[\w.:@+=/-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const MAX_LOGGED_PATH = 256;
@@ -91,10 +90,8 @@ export function createApp(deps: AppDeps) {
       const allow = ALLOWED_METHODS[handler].join(', ');
       return sendError(res, ex, 405, 'method_not_allowed', `${handler} allows ${allow}`, ['Allow', allow]);
     }
+    // GET and HEAD of `/` and `/livez` were answered on the fast path in onRequest.
     switch (handler) {
-      // GET and HEAD of these two are answered on the fast path in onRequest.
-      case '/': send(res, ex, 200, JSON_TYPE, flags.snapshot.greetingBody); return;
-      case '/livez': send(res, ex, 200, TEXT_TYPE, OK_BODY); return;
       case '/readyz': return serveReadiness(res, ex);
       case '/metrics':
         // Metrics off: the endpoint does not exist (404), exactly like an unknown path.

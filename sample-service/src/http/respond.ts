@@ -7,6 +7,8 @@ import type { ServerResponse } from 'node:http';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
+/** Extra header pair for answers a cache must not keep (readiness, metrics, admin state). */
+export const NO_STORE = ['Cache-Control', 'no-store'] as const;
 
 /** Per-response facts the access log and the drain logic need. */
 export interface Exchange {
