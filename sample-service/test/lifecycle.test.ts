@@ -194,8 +194,9 @@ describe('readiness dependency checks (TCP connect)', () => {
     await new Promise((r) => (dependency?.listening ? dependency.close(r) : r(undefined)));
   });
 
-  async function listen(port = 0): Promise<number> {
-    dependency = createServer((socket) => socket.destroy());
+  /** A dependency on 127.0.0.1 that accepts and drops connections; `port` 0 picks a free one. */
+  async function listen(port = 0, onConnection: () => void = () => undefined): Promise<number> {
+    dependency = createServer((socket) => { onConnection(); socket.destroy(); });
     await new Promise<void>((r) => dependency!.listen(port, '127.0.0.1', r));
     return (dependency.address() as { port: number }).port;
   }
@@ -217,9 +218,7 @@ describe('readiness dependency checks (TCP connect)', () => {
 
   it('shares one round of checks between concurrent probes (no probe storm against the dependency)', async () => {
     let connections = 0;
-    dependency = createServer((socket) => { connections++; socket.destroy(); });
-    await new Promise<void>((r) => dependency!.listen(0, '127.0.0.1', r));
-    const port = (dependency.address() as { port: number }).port;
+    const port = await listen(0, () => { connections++; });
     svc = await startInProcess({ READINESS_TCP_CHECKS: `db=127.0.0.1:${port}`, READINESS_CACHE_MS: '60000' });
     await Promise.all(Array.from({ length: 20 }, () => request(svc!.port, '/readyz')));
     expect(connections).toBe(1);

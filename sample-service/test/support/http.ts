@@ -3,7 +3,7 @@
  * aborting a request mid-flight, and every call pins 127.0.0.1 (never `localhost`, which may be ::1).
  */
 import { request as httpRequest } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 export interface Reply {
   status: number;
@@ -23,23 +23,26 @@ export interface RequestOptions {
   agent?: import('node:http').Agent;
 }
 
+/** Reads a whole response into a Reply. */
+function readReply(res: IncomingMessage, resolve: (reply: Reply) => void, reject: (error: Error) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    let json: unknown;
+    try { json = JSON.parse(text); } catch { json = undefined; }
+    resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json });
+  });
+  res.on('error', reject);
+}
+
 /** One request to `http://127.0.0.1:<port><path>`; resolves with the whole reply, rejects on socket errors. */
 export function request(port: number, path: string, options: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.from(options.body);
     const headers: Record<string, string | number> = { ...options.headers };
     if (body) headers['content-length'] = body.length;
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers, agent: options.agent ?? false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers, agent: options.agent ?? false }, (res) => readReply(res, resolve, reject));
     req.on('error', reject);
     if (!body) return void req.end();
     if (!options.trickle) return void req.end(body);
@@ -65,14 +68,7 @@ export function inFlightRequest(port: number, path: string, ms: number, body: st
   let abort: () => void = () => undefined;
   const done = new Promise<Reply>((resolve, reject) => {
     const payload = Buffer.from(body);
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: JSON.parse(text) as unknown });
-      });
-    });
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': payload.length } }, (res) => readReply(res, resolve, reject));
     req.on('error', reject);
     req.write(payload.subarray(0, 1));
     const timer = setTimeout(() => req.end(payload.subarray(1)), ms);
