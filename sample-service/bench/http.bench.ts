@@ -154,11 +154,10 @@ async function scrapeUnderLoad(ours: Server): Promise<{ p50: number; p95: number
 
 async function imageSizes(): Promise<{ base: number; ours: number; naive: number } | string> {
   if (opts['no-image']) return 'skipped (--no-image)';
-  if (!(await dockerAvailable().catch(() => false))) {
-    const bases = await baseImages().catch(() => undefined);
-    if (!bases || !(await dockerAvailable())) return 'skipped (no Docker daemon)';
-  }
-  const bases = await baseImages();
+  // Inside Trunkline, baseImages() also starts dockerd when it is down: ask for the daemon after it.
+  const bases = await baseImages().catch((error: unknown) => error as Error);
+  if (!(await dockerAvailable())) return 'skipped (no Docker daemon)';
+  if (bases instanceof Error) throw bases;
   const buildArgs = [
     ...(bases.builder ? ['--build-arg', `BUILDER_IMAGE=${bases.builder}`] : []),
     ...(bases.runtime ? ['--build-arg', `RUNTIME_IMAGE=${bases.runtime}`] : []),
