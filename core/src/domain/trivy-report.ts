@@ -23,10 +23,10 @@ export const FINDING_KINDS = ['vulnerability', 'secret', 'misconfiguration'] as 
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
 /** The only report layout this reader understands (Trivy ≥ v0.20.0, Oct 2021). */
-export const SUPPORTED_SCHEMA_VERSION = 2;
+const SUPPORTED_SCHEMA_VERSION = 2;
 
 /** `Status` values that `--ignore-unfixed` drops (Trivy docs, configuration/filtering: "By Status"). */
-export const UNFIXED_STATUSES: readonly string[] = ['affected', 'will_not_fix', 'fix_deferred', 'end_of_life'];
+const UNFIXED_STATUSES: readonly string[] = ['affected', 'will_not_fix', 'fix_deferred', 'end_of_life'];
 
 /** One finding of any kind, flattened with the Result it came from. */
 export interface TrivyFinding {
@@ -121,7 +121,7 @@ function reqString(obj: Json, key: string, where: string, source: string): strin
 
 function severityOf(obj: Json, where: string, source: string): Severity {
   const v = obj.Severity;
-  if (typeof v === 'string' && (SEVERITIES as readonly string[]).includes(v)) return v as Severity;
+  if (typeof v === 'string' && isSeverity(v)) return v;
   throw new TrivyReportError('shape', `${source}: ${where}.Severity is ${JSON.stringify(v)}; expected one of ${SEVERITIES.join(', ')}`);
 }
 
@@ -168,10 +168,18 @@ function cvssScoreOf(v: Json): number | undefined {
   return score && score > 0 ? score : undefined;
 }
 
-function readVulnerability(v: unknown, base: Omit<TrivyFinding, 'kind' | 'id' | 'severity' | 'path'>, where: string, source: string): TrivyFinding {
+/** The fields a finding takes from its Result. */
+type ResultFields = Pick<TrivyFinding, 'target' | 'resultClass' | 'resultType'>;
+
+/** `fields` without its undefined values: a field absent from the report stays an absent key. */
+function present<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function readVulnerability(v: unknown, base: ResultFields, where: string, source: string): TrivyFinding {
   if (!isObject(v)) throw new TrivyReportError('shape', `${source}: ${where} is not an object`);
   const ident = isObject(v.PkgIdentifier) ? v.PkgIdentifier : {};
-  const finding: TrivyFinding = {
+  return {
     ...base,
     kind: 'vulnerability',
     id: reqString(v, 'VulnerabilityID', where, source),
@@ -179,37 +187,39 @@ function readVulnerability(v: unknown, base: Omit<TrivyFinding, 'kind' | 'id' | 
     pkgName: reqString(v, 'PkgName', where, source),
     installedVersion: reqString(v, 'InstalledVersion', where, source),
     path: where,
+    ...present({
+      pkgId: optString(v, 'PkgID'),
+      pkgPath: optString(v, 'PkgPath'),
+      purl: optString(ident, 'PURL'),
+      fixedVersion: optString(v, 'FixedVersion'),
+      status: optString(v, 'Status'),
+      title: optString(v, 'Title'),
+      description: optString(v, 'Description'),
+      url: optString(v, 'PrimaryURL'),
+      cvssScore: cvssScoreOf(v),
+    }),
   };
-  const extra: Partial<TrivyFinding> = {
-    pkgId: optString(v, 'PkgID'),
-    pkgPath: optString(v, 'PkgPath'),
-    purl: optString(ident, 'PURL'),
-    fixedVersion: optString(v, 'FixedVersion'),
-    status: optString(v, 'Status'),
-    title: optString(v, 'Title'),
-    description: optString(v, 'Description'),
-    url: optString(v, 'PrimaryURL'),
-    cvssScore: cvssScoreOf(v),
-  };
-  for (const [k, val] of Object.entries(extra)) if (val !== undefined) (finding as unknown as Json)[k] = val;
-  return finding;
 }
 
-function readSecret(s: unknown, base: Omit<TrivyFinding, 'kind' | 'id' | 'severity' | 'path'>, where: string, source: string): TrivyFinding {
+function readSecret(s: unknown, base: ResultFields, where: string, source: string): TrivyFinding {
   if (!isObject(s)) throw new TrivyReportError('shape', `${source}: ${where} is not an object`);
-  const finding: TrivyFinding = { ...base, kind: 'secret', id: reqString(s, 'RuleID', where, source), severity: severityOf(s, where, source), path: where };
-  const extra: Partial<TrivyFinding> = {
-    title: optString(s, 'Title'),
-    detail: optString(s, 'Match'),
-    startLine: optNumber(s, 'StartLine'),
-    endLine: optNumber(s, 'EndLine'),
+  return {
+    ...base,
+    kind: 'secret',
+    id: reqString(s, 'RuleID', where, source),
+    severity: severityOf(s, where, source),
+    path: where,
+    ...present({
+      title: optString(s, 'Title'),
+      detail: optString(s, 'Match'),
+      startLine: optNumber(s, 'StartLine'),
+      endLine: optNumber(s, 'EndLine'),
+    }),
   };
-  for (const [k, val] of Object.entries(extra)) if (val !== undefined) (finding as unknown as Json)[k] = val;
-  return finding;
 }
 
 /** Returns undefined for a misconfiguration that did not FAIL (PASS / EXCEPTION are not findings). */
-function readMisconfiguration(m: unknown, base: Omit<TrivyFinding, 'kind' | 'id' | 'severity' | 'path'>, where: string, source: string): TrivyFinding | undefined {
+function readMisconfiguration(m: unknown, base: ResultFields, where: string, source: string): TrivyFinding | undefined {
   if (!isObject(m)) throw new TrivyReportError('shape', `${source}: ${where} is not an object`);
   // Trivy: only Status FAIL counts (Results.Failed() in pkg/types/report.go). A missing Status is
   // treated as FAIL: when unsure, report rather than hide.
@@ -217,18 +227,22 @@ function readMisconfiguration(m: unknown, base: Omit<TrivyFinding, 'kind' | 'id'
   if (status !== undefined && status !== 'FAIL') return undefined;
   const id = optString(m, 'ID') ?? reqString(m, 'AVDID', where, source);
   const cause = isObject(m.CauseMetadata) ? m.CauseMetadata : {};
-  const finding: TrivyFinding = { ...base, kind: 'misconfiguration', id, severity: severityOf(m, where, source), path: where };
-  const extra: Partial<TrivyFinding> = {
-    altId: optString(m, 'AVDID'),
-    title: optString(m, 'Title'),
-    description: optString(m, 'Description'),
-    detail: optString(m, 'Message'),
-    url: optString(m, 'PrimaryURL'),
-    startLine: optNumber(cause, 'StartLine'),
-    endLine: optNumber(cause, 'EndLine'),
+  return {
+    ...base,
+    kind: 'misconfiguration',
+    id,
+    severity: severityOf(m, where, source),
+    path: where,
+    ...present({
+      altId: optString(m, 'AVDID'),
+      title: optString(m, 'Title'),
+      description: optString(m, 'Description'),
+      detail: optString(m, 'Message'),
+      url: optString(m, 'PrimaryURL'),
+      startLine: optNumber(cause, 'StartLine'),
+      endLine: optNumber(cause, 'EndLine'),
+    }),
   };
-  for (const [k, val] of Object.entries(extra)) if (val !== undefined) (finding as unknown as Json)[k] = val;
-  return finding;
 }
 
 /**
@@ -243,8 +257,8 @@ export function parseTrivyReport(text: string, source = 'report'): TrivyReport {
   return readTrivyReport(parseJson(text, source), source);
 }
 
-/** Like `parseTrivyReport`, for a document that is already parsed (e.g. by a benchmark or a test). */
-export function readTrivyReport(doc: unknown, source = 'report'): TrivyReport {
+/** The second half of `parseTrivyReport`: from the parsed document to the report. */
+function readTrivyReport(doc: unknown, source: string): TrivyReport {
   if (Array.isArray(doc)) {
     throw new TrivyReportError('legacy-format', `${source}: the report is a bare JSON array, the format of Trivy before v0.20.0; re-run a current Trivy with --format json`);
   }
@@ -256,7 +270,7 @@ export function readTrivyReport(doc: unknown, source = 'report'): TrivyReport {
   const artifactName = reqString(doc, 'ArtifactName', '$', source);
   const artifactType = reqString(doc, 'ArtifactType', '$', source);
   const metadata = isObject(doc.Metadata) ? doc.Metadata : {};
-  const os = isObject(metadata.OS) ? metadata.OS : undefined;
+  const os = isObject(metadata.OS) ? metadata.OS : {};
   const repoTags = stringList(metadata.RepoTags);
   const repoDigests = stringList(metadata.RepoDigests);
   const reference = optString(metadata, 'Reference');
@@ -265,10 +279,10 @@ export function readTrivyReport(doc: unknown, source = 'report'): TrivyReport {
   results.forEach((r, i) => {
     const where = `Results[${i}]`;
     if (!isObject(r)) throw new TrivyReportError('shape', `${source}: ${where} is not an object`);
-    const base = {
+    const base: ResultFields = {
       target: typeof r.Target === 'string' ? r.Target : '',
       resultClass: typeof r.Class === 'string' ? r.Class : '',
-      ...(optString(r, 'Type') ? { resultType: optString(r, 'Type') } : {}),
+      ...present({ resultType: optString(r, 'Type') }),
     };
     optArray(r, 'Vulnerabilities', where, source).forEach((v, j) => findings.push(readVulnerability(v, base, `${where}.Vulnerabilities[${j}]`, source)));
     optArray(r, 'Secrets', where, source).forEach((s, j) => findings.push(readSecret(s, base, `${where}.Secrets[${j}]`, source)));
@@ -278,7 +292,8 @@ export function readTrivyReport(doc: unknown, source = 'report'): TrivyReport {
     });
   });
   const trivy = isObject(doc.Trivy) ? doc.Trivy : {};
-  const report: TrivyReport = {
+  const family = optString(os, 'Family');
+  return {
     schemaVersion: SUPPORTED_SCHEMA_VERSION,
     artifactName,
     artifactType,
@@ -287,17 +302,16 @@ export function readTrivyReport(doc: unknown, source = 'report'): TrivyReport {
     repoDigests,
     resultCount: results.length,
     findings,
+    ...present({
+      trivyVersion: optString(trivy, 'Version'),
+      imageId: optString(metadata, 'ImageID'),
+      os: family && family !== 'none' ? `${family} ${optString(os, 'Name') ?? ''}`.trim() : undefined,
+    }),
   };
-  const trivyVersion = optString(trivy, 'Version');
-  if (trivyVersion) report.trivyVersion = trivyVersion;
-  const imageId = optString(metadata, 'ImageID');
-  if (imageId) report.imageId = imageId;
-  if (os && optString(os, 'Family') && os.Family !== 'none') report.os = `${os.Family} ${optString(os, 'Name') ?? ''}`.trim();
-  return report;
 }
 
 /** Rank of a severity: CRITICAL 4 … UNKNOWN 0 (trivy-db's integer scale, also used in VendorSeverity). */
-export function severityRank(s: Severity): number {
+function severityRank(s: Severity): number {
   return SEVERITIES.length - 1 - SEVERITIES.indexOf(s);
 }
 

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import type { FindingKind, TrivyFinding } from './trivy-report.ts';
+import { FINDING_KINDS } from './trivy-report.ts';
 
 /**
  * `.trivyignore` and `.trivyignore.yaml`, with Trivy's own semantics (aquasecurity/trivy
@@ -55,8 +56,6 @@ export class IgnoreFileError extends Error {
   }
 }
 
-const ALL_KINDS: readonly FindingKind[] = ['vulnerability', 'secret', 'misconfiguration'];
-
 /** Parses `YYYY-MM-DD` (or a full RFC 3339 timestamp) to a Date; undefined when it does not parse. */
 function parseDate(text: string): Date | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
@@ -90,7 +89,7 @@ export function parseTrivyIgnore(text: string, source = '.trivyignore'): IgnoreF
         return;
       }
     }
-    rules.push({ id: fields[0]!, kinds: ALL_KINDS, paths: [], purls: [], ...(expiresAt ? { expiresAt } : {}), source: where });
+    rules.push({ id: fields[0]!, kinds: FINDING_KINDS, paths: [], purls: [], ...(expiresAt ? { expiresAt } : {}), source: where });
   });
   return { rules, warnings };
 }
