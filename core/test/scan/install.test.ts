@@ -2,8 +2,7 @@
 // remote, so a loopback HTTP server stands in for it, serving a fake release archive laid out like
 // Trivy's (`v<version>/trivy_<version>_Linux-64bit.tar.gz` with `trivy` at its root).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tc from '@actions/tool-cache';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { ChecksumError, installTrivy, trivyVersion } from '../../src/adapters/tr
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { runScan } from '../../src/stages/scan.ts';
 import { trivyFixtures } from '../support/paths.ts';
+import { scratchDirs } from '../support/scratch.ts';
 import { fakeTrivyRuns } from './fake-trivy.ts';
 import type { FakeReleaseServer } from './release-server.ts';
 import { startFakeReleaseServer } from './release-server.ts';
@@ -32,12 +32,7 @@ afterAll(async () => {
   await release.close();
 });
 
-const scratch: string[] = [];
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-};
+const tempDir = scratchDirs();
 
 beforeEach(() => {
   requests.length = 0;
@@ -50,7 +45,6 @@ beforeEach(() => {
 afterEach(() => {
   for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
   Object.assign(process.env, savedEnv);
-  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 const install = (sha256?: string) => installTrivy({ version: VERSION, ...(sha256 ? { sha256 } : {}), baseUrl, platform: 'linux', arch: 'x64', log: createMemoryLogger() });

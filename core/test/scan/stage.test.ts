@@ -1,22 +1,22 @@
 // runScan end to end on real Trivy reports: outputs, fail-closed paths, ignore files on disk,
 // the job summary, and the Trivy run path (with a fake trivy executable: Trivy cannot run here).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScanConfig } from '../../src/stages/scan.ts';
 import { runScan } from '../../src/stages/scan.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { trivyFixtures } from '../support/paths.ts';
+import { scratchDirs } from '../support/scratch.ts';
 import { RATE_LIMIT_STDERR, fakeTrivyRun, fakeTrivyRuns, writeFakeTrivy } from './fake-trivy.ts';
 
 const fixture = (name: string): string => join(trivyFixtures, name);
+const tempDir = scratchDirs();
 let work: string;
 
 beforeEach(() => {
-  work = mkdtempSync(join(tmpdir(), 'trunkline-scan-'));
+  work = tempDir('trunkline-scan-');
 });
-afterEach(() => rmSync(work, { recursive: true, force: true }));
 
 function config(overrides: Partial<ScanConfig>): ScanConfig {
   return {
