@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { MANIFEST_ACCEPT, sha256Digest } from '../domain/oci-manifest.ts';
 import type { Logger } from '../report/logger.ts';
 import type { RetryPolicy } from './retry.ts';
 import { DEFAULT_RETRY, isTransientNetworkError, withRetry } from './retry.ts';
@@ -71,6 +71,8 @@ export interface RegistryClient {
    * each call so that a retry can re-send). Returns true when bytes were sent.
    */
   pushBlob(digest: string, size: number, open: () => Buffer | ReadableStream<Uint8Array>): Promise<boolean>;
+  /** Uploads a blob without the existence check, for a caller that already knows it is missing; `open` as for `pushBlob`. */
+  uploadBlob(digest: string, size: number, open: () => Buffer | ReadableStream<Uint8Array>): Promise<void>;
   getBlob(digest: string): Promise<Buffer>;
   /** PUTs manifest bytes under a tag or digest; returns the digest the registry reports (checked against the bytes). */
   putManifest(reference: string, bytes: Buffer, mediaType: string): Promise<string>;
@@ -82,15 +84,9 @@ export interface RegistryClient {
   listTags(): Promise<string[]>;
 }
 
-const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-].join(', ');
-
-function sha256(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+/** base64 of `user:password`, the credential of a `Basic` authorization header. */
+function basicToken(creds: RegistryCredentials): string {
+  return Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
 }
 
 /** Parses `Bearer realm="…",service="…",scope="…"` / `Basic realm="…"`. */
@@ -136,7 +132,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', params.scope ?? `repository:${name}:pull,push`);
     const headers: Record<string, string> = {};
-    if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+    if (creds) headers.authorization = `Basic ${basicToken(creds)}`;
     const response = await external(() => fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) }));
     if (!response.ok) throw await errorFrom('token', response);
     const body = (await response.json()) as { token?: string; access_token?: string };
@@ -150,14 +146,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     const creds = await options.credentials?.(refresh);
     if (creds) {
       log?.secret(creds.password);
-      log?.secret(Buffer.from(`${creds.username}:${creds.password}`).toString('base64'));
+      log?.secret(basicToken(creds));
     }
     if (challenge?.scheme === 'bearer') {
       authorization = await tokenFor(challenge.params, creds);
       return true;
     }
     if (!creds) return false;
-    authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+    authorization = `Basic ${basicToken(creds)}`;
     return true;
   }
 
@@ -219,7 +215,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       }
       if (r.status !== 200) throw await errorFrom(`get manifest ${reference}`, r);
       const bytes = Buffer.from(await r.arrayBuffer());
-      const digest = sha256(bytes);
+      const digest = sha256Digest(bytes);
       if (reference.startsWith('sha256:') && digest !== reference) throw new RegistryError('get manifest', 200, 'DIGEST_INVALID', `content hashes to ${digest}, not ${reference}`);
       return { bytes, mediaType: r.headers.get('content-type') ?? '', digest };
     });
@@ -230,6 +226,27 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return new URL(location, base);
   }
 
+  async function uploadBlob(digest: string, size: number, open: () => Buffer | ReadableStream<Uint8Array>): Promise<void> {
+    await retry(`upload blob ${digest}`, async () => {
+      const start = await send('start upload', 'POST', `/v2/${name}/blobs/uploads/`, { headers: { 'content-length': '0' } });
+      if (start.status !== 202) throw await errorFrom('start upload', start);
+      await start.body?.cancel();
+      const patchUrl = resolveLocation(start.headers.get('location'), 'start upload');
+      const patch = await send('upload blob', 'PATCH', patchUrl.href, {
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+        body: open,
+        timeoutMs: options.uploadTimeoutMs ?? 900_000,
+      });
+      if (patch.status !== 202) throw await errorFrom('upload blob', patch);
+      await patch.body?.cancel();
+      const finish = resolveLocation(patch.headers.get('location'), 'upload blob');
+      finish.searchParams.set('digest', digest);
+      const put = await send('finish upload', 'PUT', finish.href, { headers: { 'content-length': '0' } });
+      if (put.status !== 201) throw await errorFrom('finish upload', put);
+      await put.body?.cancel();
+    });
+  }
+
   return {
     host: options.host,
     repository: name,
@@ -237,33 +254,19 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
     async pushBlob(digest, size, open) {
       if (await blobExists(digest)) return false;
-      await retry(`upload blob ${digest}`, async () => {
-        const start = await send('start upload', 'POST', `/v2/${name}/blobs/uploads/`, { headers: { 'content-length': '0' } });
-        if (start.status !== 202) throw await errorFrom('start upload', start);
-        await start.body?.cancel();
-        const patchUrl = resolveLocation(start.headers.get('location'), 'start upload');
-        const patch = await send('upload blob', 'PATCH', patchUrl.href, {
-          headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
-          body: open,
-          timeoutMs: options.uploadTimeoutMs ?? 900_000,
-        });
-        if (patch.status !== 202) throw await errorFrom('upload blob', patch);
-        await patch.body?.cancel();
-        const finish = resolveLocation(patch.headers.get('location'), 'upload blob');
-        finish.searchParams.set('digest', digest);
-        const put = await send('finish upload', 'PUT', finish.href, { headers: { 'content-length': '0' } });
-        if (put.status !== 201) throw await errorFrom('finish upload', put);
-        await put.body?.cancel();
-      });
+      await uploadBlob(digest, size, open);
       return true;
     },
+
+    uploadBlob,
 
     async getBlob(digest) {
       return retry(`get blob ${digest}`, async () => {
         const r = await send('get blob', 'GET', `/v2/${name}/blobs/${digest}`);
         if (r.status !== 200) throw await errorFrom('get blob', r);
         const bytes = Buffer.from(await r.arrayBuffer());
-        if (sha256(bytes) !== digest) throw new RegistryError('get blob', 200, 'DIGEST_INVALID', `content hashes to ${sha256(bytes)}, not ${digest}`);
+        const actual = sha256Digest(bytes);
+        if (actual !== digest) throw new RegistryError('get blob', 200, 'DIGEST_INVALID', `content hashes to ${actual}, not ${digest}`);
         return bytes;
       });
     },
@@ -274,7 +277,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         if (r.status !== 201 && r.status !== 200) throw await errorFrom(`put manifest ${reference}`, r);
         await r.body?.cancel();
         const reported = r.headers.get('docker-content-digest');
-        const actual = sha256(bytes);
+        const actual = sha256Digest(bytes);
         if (reported && reported !== actual) throw new RegistryError('put manifest', r.status, 'DIGEST_INVALID', `registry stored ${reported}, the bytes hash to ${actual}`);
         return actual;
       });

@@ -290,7 +290,8 @@ export async function runSignAndPush(cfg: SignConfig, log: Logger): Promise<Stag
         if (present.includes(false)) await exported!.materialize();
         for (const [i, layer] of exported!.layers.entries()) {
           if (present[i]) continue;
-          if (await client.pushBlob(layer.digest, layer.size, () => Readable.toWeb(createReadStream(layer.file)) as ReadableStream<Uint8Array>)) sent++;
+          await client.uploadBlob(layer.digest, layer.size, () => Readable.toWeb(createReadStream(layer.file)) as ReadableStream<Uint8Array>);
+          sent++;
         }
         const stored = await client.putManifest(digest, exported!.manifest.bytes, exported!.manifest.mediaType);
         if (stored !== digest) throw new Error(`registry stored ${stored}, not the signed ${digest}`);
