@@ -1,9 +1,9 @@
-import { run } from './process.ts';
+import { git as gitCli } from './git.ts';
 
 /**
  * Read-only facts about a local git checkout, for labels (`created`, `revision`), the
- * `SOURCE_DATE_EPOCH` of a build and the release history the tag policy consults. Every call is
- * `git -C <dir> ...` with an argument array; nothing is written.
+ * `SOURCE_DATE_EPOCH` of a build and the release history the tag policy consults. Every call goes
+ * through the git adapter (`git.ts`: argument array, no prompts) in `dir`; nothing is written.
  */
 export interface GitInfo {
   /** 40-hex `HEAD`. */
@@ -21,7 +21,7 @@ export interface GitInfo {
 }
 
 function git(dir: string, args: string[]) {
-  return run('git', ['-C', dir, ...args], { allowFailure: true, timeoutMs: 30_000 });
+  return gitCli(args, { cwd: dir, allowFailure: true, timeoutMs: 30_000 });
 }
 
 /** Facts about `HEAD` of the checkout at `dir`; undefined when `dir` is not in a git work tree (or git is missing). */
@@ -30,17 +30,20 @@ export async function readGitInfo(dir: string): Promise<GitInfo | undefined> {
   try {
     head = await git(dir, ['log', '-1', '--format=%H%n%ct%n%cI', 'HEAD']);
   } catch {
-    return undefined; // git not installed
+    return undefined; // git not installed, or `dir` does not exist
   }
   if (head.code !== 0) return undefined;
   const [sha, epoch, iso] = head.stdout.trim().split('\n');
   if (!sha || !epoch || !iso) return undefined;
   const info: GitInfo = { sha, commitEpoch: Number(epoch), commitTime: iso };
-  const branch = await git(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  // Independent read-only queries: run them side by side (this is on the build's start-up path).
+  const [branch, originHead, remote] = await Promise.all([
+    git(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+    git(dir, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']),
+    git(dir, ['config', '--get', 'remote.origin.url']),
+  ]);
   if (branch.code === 0 && branch.stdout.trim()) info.branch = branch.stdout.trim();
-  const originHead = await git(dir, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
   if (originHead.code === 0 && originHead.stdout.trim().startsWith('origin/')) info.defaultBranch = originHead.stdout.trim().slice('origin/'.length);
-  const remote = await git(dir, ['config', '--get', 'remote.origin.url']);
   if (remote.code === 0 && remote.stdout.trim()) info.remoteUrl = remote.stdout.trim();
   return info;
 }
@@ -67,10 +70,9 @@ export async function commitTime(dir: string, rev: string): Promise<{ iso: strin
  */
 export async function listTags(dir: string): Promise<string[] | undefined> {
   try {
-    const tags = await git(dir, ['tag', '--list']);
+    const [tags, shallow] = await Promise.all([git(dir, ['tag', '--list']), git(dir, ['rev-parse', '--is-shallow-repository'])]);
     if (tags.code !== 0) return undefined;
     const names = tags.stdout.split('\n').map((t) => t.trim()).filter(Boolean);
-    const shallow = await git(dir, ['rev-parse', '--is-shallow-repository']);
     if (shallow.stdout.trim() === 'true' && names.length <= 1) return undefined;
     return names;
   } catch {

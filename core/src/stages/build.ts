@@ -4,7 +4,7 @@ import { InputError } from '../domain/errors.ts';
 import type { EventContext } from '../domain/event-context.ts';
 import { localEventContext, repositoryFromRemoteUrl } from '../domain/event-context.ts';
 import { formatImageRef, imageName, parseRepositoryRef, validateTag } from '../domain/image-ref.ts';
-import { labelLines, rfc3339 } from '../domain/labels.ts';
+import { labelLines, OCI, rfc3339 } from '../domain/labels.ts';
 import type { TagComputation, TagEntry, TagPolicy } from '../domain/tags.ts';
 import { computeTags, DEFAULT_TAG_POLICY } from '../domain/tags.ts';
 import { parseCacheSpecs, parseNetwork, parsePlatforms, parseProvenance, parseTarget, validateBuildArgs } from '../domain/build-options.ts';
@@ -137,6 +137,9 @@ export interface BuildMetadata {
 export async function computeBuildMetadata(request: MetadataRequest): Promise<BuildMetadata> {
   const ref = parseRepositoryRef(request.image, 'image');
   const notes: string[] = [];
+  const policy: TagPolicy = { ...DEFAULT_TAG_POLICY, ...request.tagPolicy };
+  // Started now, read after the commit facts: the git calls are independent. Never rejects.
+  const knownTags = policy.knownVersions === undefined ? listTags(request.gitDir) : undefined;
   let event = request.event;
   if (!event) {
     const git = await readGitInfo(request.gitDir);
@@ -147,17 +150,14 @@ export async function computeBuildMetadata(request: MetadataRequest): Promise<Bu
     const fromGit = await commitTime(request.gitDir, event.sha);
     if (fromGit) event = { ...event, commitTime: fromGit.iso };
   }
-  const policy: TagPolicy = { ...DEFAULT_TAG_POLICY, ...request.tagPolicy };
-  if (policy.knownVersions === undefined) {
-    const known = await listTags(request.gitDir);
-    if (known) policy.knownVersions = known;
-  }
+  const known = await knownTags;
+  if (known) policy.knownVersions = known;
   const computation = computeTags(event, policy);
   if (request.tags?.length) {
     const given = request.tags.map((t) => ({ tag: validateTag(t, 'tags'), reason: 'given by the caller' }));
     computation.tags = given.filter((t, i) => given.findIndex((g) => g.tag === t.tag) === i);
     computation.primary = given[0]!.tag;
-    computation.labels['org.opencontainers.image.version'] = computation.primary;
+    computation.labels[`${OCI}.version`] = computation.primary;
   }
   notes.push(...computation.notes);
   let sourceDateEpoch: number | undefined;
