@@ -24,14 +24,14 @@ export interface ImageRef {
 }
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+export const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
+const TAG = new RegExp(`^${TAG_PATTERN}$`);
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 // A DNS name or IPv4 address (labels of letters, digits and inner dashes), or a bracketed IPv6
 // literal, optionally followed by a port.
 const REGISTRY = /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[A-Fa-f0-9:]+\])(?::[0-9]{1,5})?$/;
 /** distribution/reference `NameTotalLengthMax`: registry + `/` + repository. */
 export const MAX_NAME_LENGTH = 255;
-export const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
 
 /** Shows a value in an error message: control characters made visible, long values shortened. */
 export function showValue(value: string): string {

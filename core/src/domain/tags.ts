@@ -215,11 +215,12 @@ export function computeTags(event: EventContext, policy: TagPolicy = DEFAULT_TAG
   const notes: string[] = [];
   let classified: Classified;
   const name = event.eventName;
+  const prFromRef = name === 'pull_request' ? prNumberFromRef(event.ref) : undefined;
   if ((name === 'pull_request' || name === 'pull_request_target' || name === 'pull_request_review') && event.pullRequest) {
     classified = pullRequestTags(list, event, policy);
     if (name === 'pull_request_target') notes.push('pull_request_target runs with the base repository\'s secrets: build untrusted PR code only with care.');
-  } else if (name === 'pull_request' && prNumberFromRef(event.ref) !== undefined) {
-    const n = prNumberFromRef(event.ref)!;
+  } else if (prFromRef !== undefined) {
+    const n = prFromRef;
     list.add(`pr-${n}`, `pull request #${n} (from ${event.ref})`, 'GITHUB_REF');
     list.add(shaTag(event.sha), `commit ${event.sha.slice(0, 7)} (payload has no head SHA)`, 'GITHUB_SHA');
     classified = { primary: `pr-${n}`, prerelease: false };

@@ -48,19 +48,20 @@ export async function runLint(cfg: LintConfig, log: Logger): Promise<StageResult
       throw error;
     }
     const printed = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim()).map((l) => absoluteTscPath(l, cfg.cwd));
-    await log.group(`lint: ${cfg.command.join(' ')}`, async () => {
+    const shown = cfg.command.join(' ');
+    await log.group(`lint: ${shown}`, async () => {
       for (const line of printed) log.info(line);
     });
-    const outputs: LintOutputs = { command: cfg.command.join(' '), 'exit-code': result.code };
+    const outputs: LintOutputs = { command: shown, 'exit-code': result.code };
     if (result.code === 0) {
-      return { status: 'passed', outputs, findings: [], notes: [`lint passed: ${cfg.command.join(' ')}`] };
+      return { status: 'passed', outputs, findings: [], notes: [`lint passed: ${shown}`] };
     }
     return {
       status: 'failed',
       outputs,
       findings: [],
       notes: [`${printed.length} output lines; see the annotations`],
-      error: `lint command \`${cfg.command.join(' ')}\` exited with code ${result.code}`,
+      error: `lint command \`${shown}\` exited with code ${result.code}`,
     };
   });
 }
