@@ -31692,19 +31692,6 @@ function getInteger(name, fallback, range = {}) {
     }
     return Number(value);
 }
-/**
- * A duration such as `90s`, `2m`, `500ms` or a bare number of seconds; returns milliseconds.
- */
-function getDurationMs(name, fallbackMs) {
-    const value = core.getInput(name).trim();
-    if (!value)
-        return fallbackMs;
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
-    if (!m)
-        throw new InputError(name, `must be a duration such as 500ms, 30s or 2m (got "${value}")`);
-    const n = Number(m[1]);
-    return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
-}
 
 // EXTERNAL MODULE: ./core/src/domain/event-context.ts
 var event_context = __nccwpck_require__(9276);
@@ -31712,9 +31699,12 @@ var event_context = __nccwpck_require__(9276);
 var build_options = __nccwpck_require__(337);
 // EXTERNAL MODULE: ./core/src/domain/labels.ts
 var domain_labels = __nccwpck_require__(4415);
+// EXTERNAL MODULE: ./core/src/adapters/docker-build.ts + 3 modules
+var docker_build = __nccwpck_require__(3868);
 // EXTERNAL MODULE: ./core/src/report/render.ts
 var render = __nccwpck_require__(1946);
 ;// CONCATENATED MODULE: ./action-build/src/context.ts
+
 
 
 
@@ -31774,10 +31764,9 @@ function tagPolicy() {
         policy.labels = labels;
     return policy;
 }
-/** Problem matcher files shipped beside dist/ (action-build/matchers). */
+/** Problem matcher files shipped beside dist/ and src/ (action-build/matchers). */
 function matcherPaths() {
-    const here = (0,external_node_path_.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url));
-    const dir = [(0,external_node_path_.join)(here, '..', 'matchers'), (0,external_node_path_.join)(here, 'matchers')].find((d) => (0,external_node_fs_.existsSync)(d)) ?? (0,external_node_path_.join)(here, '..', 'matchers');
+    const dir = (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'matchers');
     return ['eslint-stylish.json', 'tsc.json'].map((f) => (0,external_node_path_.join)(dir, f));
 }
 /** Registers the ESLint and tsc problem matchers while the lint command runs, removes them after. */
@@ -31807,7 +31796,7 @@ function readContext() {
         cacheFrom: getList('cache-from', { commas: false }),
         cacheTo: getList('cache-to', { commas: false }),
         push: getBoolean('push', false),
-        builder: getEnum('builder', ['auto', 'buildx', 'buildkit', 'classic'], 'auto'),
+        builder: getEnum('builder', docker_build/* BUILDER_PREFERENCES */.JY, 'auto'),
         jobSummary: getBoolean('summary', true),
         onMetadata: publishEarly,
         onLint: problemMatchers,
@@ -31840,7 +31829,7 @@ function readContext() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _trunkline_core_door_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5886);
-/* harmony import */ var _trunkline_core_stages_build__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6425);
+/* harmony import */ var _trunkline_core_stages_build__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(422);
 /* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(112);
 // action-build: inputs → build stage (lint, tags, labels, image) → outputs and job summary.
 
@@ -31850,6 +31839,438 @@ await (0,_trunkline_core_door_action__WEBPACK_IMPORTED_MODULE_0__/* .runAction *
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 3868:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  JY: () => (/* binding */ BUILDER_PREFERENCES),
+  h4: () => (/* binding */ detectBuilder),
+  YO: () => (/* binding */ runDockerBuild)
+});
+
+// UNUSED EXPORTS: buildCommand, imageId, imageLabels, parseVersion, pushRef
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./core/src/domain/labels.ts
+var labels = __nccwpck_require__(4415);
+// EXTERNAL MODULE: ./core/src/adapters/process.ts + 3 modules
+var adapters_process = __nccwpck_require__(3891);
+;// CONCATENATED MODULE: ./core/src/adapters/docker.ts
+
+/**
+ * The Docker CLI. `TRUNKLINE_DOCKER` picks the binary (default `docker` on PATH). Every docker
+ * call in Trunkline goes through `docker()`, so argv is always an array and credentials go on
+ * stdin (`--password-stdin`).
+ */
+function dockerBinary() {
+    return process.env.TRUNKLINE_DOCKER || 'docker';
+}
+/** Runs `docker <args>`; rejects with `ProcessError` on failure (see `run`). */
+function docker_docker(args, options = {}) {
+    return (0,adapters_process/* run */.eF)(dockerBinary(), args, options);
+}
+/** True when a Docker daemon answers `docker info` within 10 s. */
+async function dockerDaemonReady() {
+    try {
+        await docker_docker(['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 10_000 });
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./core/src/adapters/docker-build.ts
+
+
+
+
+
+/** The values of the `builder` input and `--builder` flag. */
+const BUILDER_PREFERENCES = ['auto', 'buildx', 'buildkit', 'classic'];
+/** `v0.12.1` → [0, 12, 1]; anything unparsable → [0, 0, 0]. */
+function parseVersion(text) {
+    const m = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [0, 0, 0];
+}
+function atLeast(version, want) {
+    const [a, b] = parseVersion(version);
+    return a > want[0] || (a === want[0] && b >= want[1]);
+}
+/**
+ * Finds the builder: buildx when `docker buildx version` answers, otherwise BuildKit built into a
+ * pre-23 client, otherwise the classic builder. A `preference` other than `auto` is checked and
+ * refused (with the reason) when that builder is not present.
+ */
+async function detectBuilder(preference = 'auto') {
+    const info = await docker_docker(['version', '--format', '{{.Client.Version}} {{.Server.Os}}/{{.Server.Arch}}'], { allowFailure: true, timeoutMs: 20_000 });
+    if (info.code !== 0)
+        throw new Error(`docker does not answer (is the daemon running?): ${info.stderr.trim().split('\n').pop() ?? ''}`);
+    const [clientVersion = '', serverPlatform] = info.stdout.trim().split(' ');
+    const base = { clientVersion, ...(serverPlatform ? { serverPlatform } : {}) };
+    if (preference === 'auto' || preference === 'buildx') {
+        const bx = await docker_docker(['buildx', 'version'], { allowFailure: true, timeoutMs: 20_000 });
+        if (bx.code === 0)
+            return { kind: 'buildx', version: /v\d+\.\d+\.\d+\S*/.exec(bx.stdout)?.[0] ?? bx.stdout.trim(), ...base };
+        if (preference === 'buildx')
+            throw new Error('builder "buildx" was asked for but `docker buildx version` fails: install the buildx plugin (on GitHub, docker/setup-buildx-action)');
+    }
+    const builtInBuildKit = parseVersion(clientVersion)[0] < 23;
+    if (preference === 'buildkit' && !builtInBuildKit) {
+        throw new Error(`builder "buildkit" was asked for but Docker client ${clientVersion} runs BuildKit only through buildx, which is missing`);
+    }
+    if (preference === 'classic' || !builtInBuildKit)
+        return { kind: 'classic', version: clientVersion, ...base };
+    return { kind: 'buildkit', version: clientVersion, ...base };
+}
+/**
+ * The exact `docker` argv (and environment) for `request` on `builder`. Pure, so the argv is
+ * table-tested like build-push-action's context tests. Flags a builder lacks are left out with a
+ * note (caches, attestations), never passed to fail late.
+ */
+function buildCommand(builder, request) {
+    const notes = [];
+    const env = {};
+    const args = builder.kind === 'buildx' ? ['buildx', 'build', '--progress', 'plain'] : ['build'];
+    if (builder.kind === 'buildkit')
+        args.push('--progress', 'plain');
+    args.push('--file', request.dockerfile, '--iidfile', request.iidFile);
+    if (request.network)
+        args.push('--network', request.network);
+    if (request.target)
+        args.push('--target', request.target);
+    for (const ref of request.refs)
+        args.push('--tag', ref);
+    for (const [k, v] of Object.entries(request.labels))
+        args.push('--label', `${k}=${v}`);
+    const buildArgs = { ...request.buildArgs };
+    if (request.sourceDateEpoch !== undefined) {
+        // buildx reads SOURCE_DATE_EPOCH from its environment and hands it to BuildKit (>= 0.11 then
+        // clamps timestamps); the other builders ignore it but Dockerfiles may use the ARG.
+        env.SOURCE_DATE_EPOCH = String(request.sourceDateEpoch);
+        if (builder.kind !== 'buildx' && buildArgs.SOURCE_DATE_EPOCH === undefined)
+            buildArgs.SOURCE_DATE_EPOCH = String(request.sourceDateEpoch);
+    }
+    for (const [k, v] of Object.entries(buildArgs))
+        args.push('--build-arg', `${k}=${v}`);
+    if (builder.kind === 'buildx') {
+        args.push('--metadata-file', request.metadataFile);
+        if (request.platforms.length)
+            args.push('--platform', request.platforms.join(','));
+        for (const c of request.cacheFrom)
+            args.push('--cache-from', c);
+        for (const c of request.cacheTo)
+            args.push('--cache-to', c);
+        const attestations = atLeast(builder.version, [0, 10]);
+        if (request.provenance !== undefined) {
+            if (attestations)
+                args.push(`--provenance=${request.provenance}`);
+            else
+                notes.push(`provenance left out: buildx ${builder.version} is older than 0.10`);
+        }
+        if (request.sbom !== undefined) {
+            if (attestations)
+                args.push(`--sbom=${request.sbom}`);
+            else
+                notes.push(`sbom left out: buildx ${builder.version} is older than 0.10`);
+        }
+        if (request.push && atLeast(builder.version, [0, 12])) {
+            for (const [k, v] of Object.entries(request.labels))
+                if (k.startsWith(`${labels/* OCI */.s6}.`))
+                    args.push('--annotation', `${k}=${v}`);
+        }
+        args.push(request.push ? '--push' : '--load');
+    }
+    else {
+        env.DOCKER_BUILDKIT = builder.kind === 'buildkit' ? '1' : '0';
+        for (const c of request.cacheFrom) {
+            const ref = /^type=registry,/.test(c) ? c.split(',').find((p) => p.startsWith('ref='))?.slice(4) : undefined;
+            if (ref)
+                args.push('--cache-from', ref);
+            else
+                notes.push(`cache-from ${c} left out: the ${builder.kind} builder reads only registry images`);
+        }
+        if (request.cacheTo.length)
+            notes.push(`cache-to left out: the ${builder.kind} builder cannot export a cache (needs buildx)`);
+        if (request.provenance !== undefined && request.provenance !== 'false')
+            notes.push(`provenance left out: the ${builder.kind} builder makes no attestations (needs buildx)`);
+        if (request.sbom)
+            notes.push(`sbom left out: the ${builder.kind} builder makes no attestations (needs buildx)`);
+    }
+    args.push(request.context);
+    return { args, env, notes };
+}
+/**
+ * Runs the build of `request` (minus the temp-file fields, which this fills) on `builder`,
+ * streaming output to `log`. Returns the image ID from `--iidfile` (buildx: the metadata file's
+ * `containerimage.config.digest`) and, when pushing, the manifest digest. Rejects with the
+ * builder's last output lines on failure.
+ */
+async function runDockerBuild(builder, request, log, timeoutMs = 30 * 60_000) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'trunkline-build-'));
+    try {
+        const full = { ...request, iidFile: (0,external_node_path_.join)(dir, 'iid'), metadataFile: (0,external_node_path_.join)(dir, 'metadata.json') };
+        const command = buildCommand(builder, full);
+        await docker_docker(command.args, { env: command.env, logger: log, timeoutMs });
+        const notes = [...command.notes];
+        let imageId = (await (0,promises_namespaceObject.readFile)(full.iidFile, 'utf8').catch(() => '')).trim();
+        let digest;
+        if (builder.kind === 'buildx') {
+            const meta = JSON.parse(await (0,promises_namespaceObject.readFile)(full.metadataFile, 'utf8').catch(() => '{}'));
+            const config = meta['containerimage.config.digest'];
+            const manifest = meta['containerimage.digest'];
+            if (typeof config === 'string')
+                imageId = config;
+            if (request.push && typeof manifest === 'string')
+                digest = manifest;
+        }
+        if (!/^sha256:[a-f0-9]{64}$/.test(imageId))
+            throw new Error(`the ${builder.kind} builder reported no image ID (got ${JSON.stringify(imageId)})`);
+        if (request.push && builder.kind !== 'buildx') {
+            for (const ref of request.refs)
+                digest = await pushRef(ref, log);
+        }
+        return { imageId, ...(digest ? { digest } : {}), notes };
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+/** `docker push ref`; returns the manifest digest the registry acknowledged (`digest: sha256:…`). */
+async function pushRef(ref, log) {
+    const r = await docker_docker(['push', ref], { logger: log, timeoutMs: 15 * 60_000 });
+    const digest = /digest: (sha256:[a-f0-9]{64})/.exec(r.stdout)?.[1];
+    if (!digest)
+        throw new Error(`docker push ${ref} printed no digest`);
+    return digest;
+}
+/** The image ID (`sha256:…`) of a local image or reference; undefined when absent. */
+async function imageId(ref) {
+    const r = await docker(['image', 'inspect', '--format', '{{.Id}}', ref], { allowFailure: true, timeoutMs: 20_000 });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+}
+/** The labels of a local image (`docker image inspect`); `{}` when it has none. */
+async function imageLabels(ref) {
+    const r = await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', ref], { timeoutMs: 20_000 });
+    return JSON.parse(r.stdout.trim() || 'null') ?? {};
+}
+
+
+/***/ }),
+
+/***/ 3891:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  yI: () => (/* binding */ ProcessError),
+  eF: () => (/* binding */ run)
+});
+
+// UNUSED EXPORTS: formatCommand, isAvailable
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./core/src/report/logger.ts
+/** Replaces every registered secret in `text` with `***` (the runner's own mask marker). */
+function maskSecrets(text, secrets) {
+    let out = text;
+    for (const s of secrets)
+        if (s.length > 0)
+            out = out.split(s).join('***');
+    return out;
+}
+/**
+ * A Logger for terminals and tests. Lines go to `write` (stderr by default) with the stage name as
+ * prefix; secrets registered with `secret()` are masked in every line.
+ */
+function createConsoleLogger(options = {}) {
+    const secrets = new Set();
+    const write = options.write ?? ((line) => process.stderr.write(`${line}\n`));
+    let indent = '';
+    const emit = (kind, message) => {
+        const prefix = options.prefix ? `[${options.prefix}] ` : '';
+        for (const line of maskSecrets(message, secrets).split('\n'))
+            write(`${indent}${prefix}${kind}${line}`);
+    };
+    return {
+        info: (m) => emit('', m),
+        debug: (m) => { if (options.debug)
+            emit('debug: ', m); },
+        warning: (m, p) => emit('warning: ', p?.file ? `${p.file}${p.startLine ? `:${p.startLine}` : ''}: ${m}` : m),
+        error: (m, p) => emit('error: ', p?.file ? `${p.file}${p.startLine ? `:${p.startLine}` : ''}: ${m}` : m),
+        async group(title, fn) {
+            emit('▸ ', title);
+            const outer = indent;
+            indent = `${outer}  `;
+            try {
+                return await fn();
+            }
+            finally {
+                indent = outer;
+            }
+        },
+        secret: (v) => { if (v)
+            secrets.add(v); },
+    };
+}
+/** A Logger that keeps every line in memory (tests assert on what a user would have read). */
+function createMemoryLogger() {
+    const lines = [];
+    const logger = createConsoleLogger({ write: (l) => lines.push(l), debug: true });
+    return Object.assign(logger, { lines });
+}
+
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ./core/src/report/external-time.ts
+
+const storage = new external_node_async_hooks_.AsyncLocalStorage();
+/** Marks the start of an external wait in the current stage; returns the function that ends it. */
+function beginExternal() {
+    const clock = storage.getStore();
+    if (!clock)
+        return () => { };
+    if (clock.active++ === 0)
+        clock.since = performance.now();
+    let ended = false;
+    return () => {
+        if (ended)
+            return;
+        ended = true;
+        if (--clock.active === 0)
+            clock.totalMs += performance.now() - clock.since;
+    };
+}
+/** Runs `fn` as an external wait (e.g. a `fetch`). */
+async function external(fn) {
+    const end = beginExternal();
+    try {
+        return await fn();
+    }
+    finally {
+        end();
+    }
+}
+/** Runs `fn` with a fresh clock; returns its value and the external milliseconds it accumulated. */
+async function measureExternal(fn) {
+    const clock = { active: 0, since: 0, totalMs: 0 };
+    const value = await storage.run(clock, fn);
+    return { value, externalMs: Math.round(clock.totalMs) };
+}
+
+;// CONCATENATED MODULE: ./core/src/adapters/process.ts
+
+
+
+/** A child that exited non-zero, was killed, or could not start. */
+class ProcessError extends Error {
+    command;
+    code;
+    stdout;
+    stderr;
+    constructor(command, code, stdout, stderr, reason) {
+        const tail = stderr.trim().split('\n').slice(-20).join('\n');
+        super(`${command} ${reason}${tail ? `:\n${tail}` : ''}`);
+        this.name = 'ProcessError';
+        this.command = command;
+        this.code = code;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+}
+/** Renders argv for logs: each argument that needs it is single-quoted; secrets are masked. */
+function formatCommand(file, args, secrets = []) {
+    const quote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+    return maskSecrets([file, ...args].map(quote).join(' '), secrets);
+}
+/**
+ * Runs `file` with an argument array (never a shell string: nothing is interpolated by a shell).
+ * Resolves with the exit code and captured output; rejects with `ProcessError` on a non-zero exit
+ * (unless `allowFailure`), on a timeout, or when the program cannot be started (ENOENT).
+ */
+function run(file, args, options = {}) {
+    const secrets = options.secrets ?? [];
+    const display = formatCommand(file, args, secrets);
+    options.logger?.debug(`$ ${display}`);
+    const start = performance.now();
+    const endExternal = beginExternal();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(file, [...args], {
+            cwd: options.cwd,
+            env: options.env ? { ...process.env, ...options.env } : process.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        const out = [];
+        const err = [];
+        let killedForTimeout = false;
+        let timer;
+        let killTimer;
+        if (options.timeoutMs !== undefined) {
+            timer = setTimeout(() => {
+                killedForTimeout = true;
+                child.kill('SIGTERM');
+                killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+            }, options.timeoutMs);
+        }
+        const streamLines = (chunk) => {
+            if (!options.logger)
+                return;
+            for (const line of chunk.toString('utf8').split('\n'))
+                if (line.trim())
+                    options.logger.info(maskSecrets(line, secrets));
+        };
+        child.stdout.on('data', (c) => { out.push(c); if (!options.binary)
+            streamLines(c); });
+        child.stderr.on('data', (c) => { err.push(c); streamLines(c); });
+        child.on('error', (e) => {
+            clearTimeout(timer);
+            endExternal();
+            reject(new ProcessError(display, null, '', '', `could not start (${e.code ?? e.message})`));
+        });
+        child.on('close', (code, signal) => {
+            endExternal();
+            clearTimeout(timer);
+            clearTimeout(killTimer);
+            const stdoutBuffer = Buffer.concat(out);
+            const stdout = options.binary ? '' : maskSecrets(stdoutBuffer.toString('utf8'), secrets);
+            const stderr = maskSecrets(Buffer.concat(err).toString('utf8'), secrets);
+            const result = { code: code ?? -1, stdout, stderr, durationMs: Math.round(performance.now() - start) };
+            if (options.binary)
+                result.stdoutBuffer = stdoutBuffer;
+            if (killedForTimeout)
+                return reject(new ProcessError(display, code, stdout, stderr, `timed out after ${options.timeoutMs} ms`));
+            if (code !== 0 && !options.allowFailure) {
+                return reject(new ProcessError(display, code, stdout, stderr, signal ? `was killed by ${signal}` : `exited with code ${code}`));
+            }
+            resolve(result);
+        });
+        child.stdin.on('error', () => { });
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** True when `file` can be started (`file --version` exits 0 within 10 s). */
+async function isAvailable(file, versionArgs = ['--version']) {
+    try {
+        await run(file, versionArgs, { timeoutMs: 10_000 });
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
 
 /***/ }),
 
@@ -32178,14 +32599,14 @@ function repositoryFromRemoteUrl(url) {
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3603);
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
+const TAG = new RegExp(`^${TAG_PATTERN}$`);
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 // A DNS name or IPv4 address (labels of letters, digits and inner dashes), or a bracketed IPv6
 // literal, optionally followed by a port.
 const REGISTRY = /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[A-Fa-f0-9:]+\])(?::[0-9]{1,5})?$/;
 /** distribution/reference `NameTotalLengthMax`: registry + `/` + repository. */
 const MAX_NAME_LENGTH = 255;
-const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
 /** Shows a value in an error message: control characters made visible, long values shortened. */
 function showValue(value) {
     const visible = JSON.stringify(value);
@@ -32301,9 +32722,10 @@ function formatImageRef(ref) {
 /* harmony export */   DX: () => (/* binding */ parseLabelLines),
 /* harmony export */   TT: () => (/* binding */ ociLabels),
 /* harmony export */   _e: () => (/* binding */ labelLines),
-/* harmony export */   ag: () => (/* binding */ rfc3339)
+/* harmony export */   ag: () => (/* binding */ rfc3339),
+/* harmony export */   s6: () => (/* binding */ OCI)
 /* harmony export */ });
-/* unused harmony exports OCI, TRUNKLINE_LABELS */
+/* unused harmony export TRUNKLINE_LABELS */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3603);
 
 /**
@@ -32544,7 +32966,7 @@ function failedFromError(name, error, durationMs, outputs = {}) {
 
 /***/ }),
 
-/***/ 6425:
+/***/ 422:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32733,13 +33155,14 @@ function computeTags(event, policy = DEFAULT_TAG_POLICY) {
     const notes = [];
     let classified;
     const name = event.eventName;
+    const prFromRef = name === 'pull_request' ? prNumberFromRef(event.ref) : undefined;
     if ((name === 'pull_request' || name === 'pull_request_target' || name === 'pull_request_review') && event.pullRequest) {
         classified = pullRequestTags(list, event, policy);
         if (name === 'pull_request_target')
             notes.push('pull_request_target runs with the base repository\'s secrets: build untrusted PR code only with care.');
     }
-    else if (name === 'pull_request' && prNumberFromRef(event.ref) !== undefined) {
-        const n = prNumberFromRef(event.ref);
+    else if (prFromRef !== undefined) {
+        const n = prFromRef;
         list.add(`pr-${n}`, `pull request #${n} (from ${event.ref})`, 'GITHUB_REF');
         list.add(shaTag(event.sha), `commit ${event.sha.slice(0, 7)} (payload has no head SHA)`, 'GITHUB_SHA');
         classified = { primary: `pr-${n}`, prerelease: false };
@@ -32796,411 +33219,262 @@ function computeTags(event, policy = DEFAULT_TAG_POLICY) {
 
 // EXTERNAL MODULE: ./core/src/domain/build-options.ts
 var build_options = __nccwpck_require__(337);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./core/src/report/logger.ts
-/** Replaces every registered secret in `text` with `***` (the runner's own mask marker). */
-function maskSecrets(text, secrets) {
-    let out = text;
-    for (const s of secrets)
-        if (s.length > 0)
-            out = out.split(s).join('***');
-    return out;
+// EXTERNAL MODULE: ./core/src/adapters/docker-build.ts + 3 modules
+var docker_build = __nccwpck_require__(3868);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./core/src/adapters/process.ts + 3 modules
+var adapters_process = __nccwpck_require__(3891);
+;// CONCATENATED MODULE: ./core/src/adapters/git.ts
+
+
+
+/** Environment every git call gets: no prompts (a missing credential fails fast), stable messages. */
+const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' };
+/** Runs `git <args>` in `options.cwd`; rejects with `ProcessError` on failure (see `run`). */
+function git(args, options) {
+    return (0,adapters_process/* run */.eF)('git', args, { ...options, env: { ...GIT_ENV, ...options.env } });
 }
 /**
- * A Logger for terminals and tests. Lines go to `write` (stderr by default) with the stage name as
- * prefix; secrets registered with `secret()` are masked in every line.
+ * Environment that makes git send `Authorization: basic base64(x-access-token:<token>)` to the
+ * remote's origin (how actions/checkout authenticates), appended after any `GIT_CONFIG_COUNT`
+ * entries already present. Returns the env and the strings to mask.
  */
-function createConsoleLogger(options = {}) {
-    const secrets = new Set();
-    const write = options.write ?? ((line) => process.stderr.write(`${line}\n`));
-    let indent = '';
-    const emit = (kind, message) => {
-        const prefix = options.prefix ? `[${options.prefix}] ` : '';
-        for (const line of maskSecrets(message, secrets).split('\n'))
-            write(`${indent}${prefix}${kind}${line}`);
-    };
+function gitTokenEnv(remoteUrl, token, baseEnv = process.env) {
+    const url = new URL(remoteUrl);
+    const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+    const index = Number(baseEnv.GIT_CONFIG_COUNT ?? 0) || 0;
     return {
-        info: (m) => emit('', m),
-        debug: (m) => { if (options.debug)
-            emit('debug: ', m); },
-        warning: (m, p) => emit('warning: ', p?.file ? `${p.file}${p.startLine ? `:${p.startLine}` : ''}: ${m}` : m),
-        error: (m, p) => emit('error: ', p?.file ? `${p.file}${p.startLine ? `:${p.startLine}` : ''}: ${m}` : m),
-        async group(title, fn) {
-            emit('▸ ', title);
-            const outer = indent;
-            indent = `${outer}  `;
-            try {
-                return await fn();
-            }
-            finally {
-                indent = outer;
-            }
+        env: {
+            GIT_CONFIG_COUNT: String(index + 1),
+            [`GIT_CONFIG_KEY_${index}`]: `http.${url.origin}/.extraheader`,
+            [`GIT_CONFIG_VALUE_${index}`]: `AUTHORIZATION: basic ${basic}`,
         },
-        secret: (v) => { if (v)
-            secrets.add(v); },
+        secrets: [token, basic],
     };
 }
-/** A Logger that keeps every line in memory (tests assert on what a user would have read). */
-function createMemoryLogger() {
-    const lines = [];
-    const logger = createConsoleLogger({ write: (l) => lines.push(l), debug: true });
-    return Object.assign(logger, { lines });
-}
-
-// EXTERNAL MODULE: external "node:async_hooks"
-var external_node_async_hooks_ = __nccwpck_require__(6698);
-;// CONCATENATED MODULE: ./core/src/report/external-time.ts
-
-const storage = new external_node_async_hooks_.AsyncLocalStorage();
-/** Marks the start of an external wait in the current stage; returns the function that ends it. */
-function beginExternal() {
-    const clock = storage.getStore();
-    if (!clock)
-        return () => { };
-    if (clock.active++ === 0)
-        clock.since = performance.now();
-    let ended = false;
-    return () => {
-        if (ended)
-            return;
-        ended = true;
-        if (--clock.active === 0)
-            clock.totalMs += performance.now() - clock.since;
-    };
-}
-/** Runs `fn` as an external wait (e.g. a `fetch`). */
-async function external(fn) {
-    const end = beginExternal();
-    try {
-        return await fn();
+const REJECTED = /\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref|stale info|failed to push some refs/i;
+const MISSING_REF = /couldn't find remote ref|no such ref|not our ref/i;
+/** Static directory prefix of a glob (`deploy/apps/**\/values.yaml` → `deploy/apps`), or '' for none. */
+function globPrefix(glob) {
+    const segments = glob.split('/');
+    const fixed = [];
+    for (const s of segments.slice(0, -1)) {
+        if (/[*?[\]{}]/.test(s))
+            break;
+        fixed.push(s);
     }
-    finally {
-        end();
-    }
-}
-/** Runs `fn` with a fresh clock; returns its value and the external milliseconds it accumulated. */
-async function measureExternal(fn) {
-    const clock = { active: 0, since: 0, totalMs: 0 };
-    const value = await storage.run(clock, fn);
-    return { value, externalMs: Math.round(clock.totalMs) };
-}
-
-;// CONCATENATED MODULE: ./core/src/adapters/process.ts
-
-
-
-/** A child that exited non-zero, was killed, or could not start. */
-class ProcessError extends Error {
-    command;
-    code;
-    stdout;
-    stderr;
-    constructor(command, code, stdout, stderr, reason) {
-        const tail = stderr.trim().split('\n').slice(-20).join('\n');
-        super(`${command} ${reason}${tail ? `:\n${tail}` : ''}`);
-        this.name = 'ProcessError';
-        this.command = command;
-        this.code = code;
-        this.stdout = stdout;
-        this.stderr = stderr;
-    }
-}
-/** Renders argv for logs: each argument that needs it is single-quoted; secrets are masked. */
-function formatCommand(file, args, secrets = []) {
-    const quote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-    return maskSecrets([file, ...args].map(quote).join(' '), secrets);
+    return fixed.join('/');
 }
 /**
- * Runs `file` with an argument array (never a shell string: nothing is interpolated by a shell).
- * Resolves with the exit code and captured output; rejects with `ProcessError` on a non-zero exit
- * (unless `allowFailure`), on a timeout, or when the program cannot be started (ENOENT).
+ * A local clone as a `CommitStore`: remote heads are fetched into private temporary refs
+ * (`refs/trunkline/tmp/<uuid>`, deleted after reading) so that concurrent bumps in one clone do
+ * not fight over `FETCH_HEAD` or remote-tracking refs; commits are built with plumbing
+ * (`hash-object`, `mktree` along the changed paths only, `commit-tree`) so the index and working
+ * tree are untouched until `syncLocalBranch`.
  */
-function run(file, args, options = {}) {
-    const secrets = options.secrets ?? [];
-    const display = formatCommand(file, args, secrets);
-    options.logger?.debug(`$ ${display}`);
-    const start = performance.now();
-    const endExternal = beginExternal();
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(file, [...args], {
-            cwd: options.cwd,
-            env: options.env ? { ...process.env, ...options.env } : process.env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-        });
-        const out = [];
-        const err = [];
-        let killedForTimeout = false;
-        let timer;
-        let killTimer;
-        if (options.timeoutMs !== undefined) {
-            timer = setTimeout(() => {
-                killedForTimeout = true;
-                child.kill('SIGTERM');
-                killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            }, options.timeoutMs);
+class LocalGitStore {
+    cwd;
+    remote;
+    description;
+    log;
+    env;
+    secrets;
+    constructor(cwd, remote, options = {}) {
+        this.cwd = cwd;
+        this.remote = remote;
+        this.description = `${remote} of ${cwd}`;
+        this.log = options.log;
+        this.env = options.env ?? {};
+        this.secrets = options.secrets ?? [];
+    }
+    /** `git <args>` in the clone with this store's auth environment. */
+    git(args, options = {}) {
+        const opts = { ...options, cwd: this.cwd, env: { ...this.env, ...options.env }, secrets: [...this.secrets, ...(options.secrets ?? [])] };
+        this.log?.debug(`git ${args.join(' ')}`);
+        return git(args, opts);
+    }
+    /** The top of the working tree (`git rev-parse --show-toplevel`), or undefined outside a clone. */
+    async topLevel() {
+        const r = await this.git(['rev-parse', '--show-toplevel'], { allowFailure: true });
+        return r.code === 0 ? r.stdout.trim() : undefined;
+    }
+    /** The URL of the remote (`git remote get-url`). */
+    async remoteUrl() {
+        return (await this.git(['remote', 'get-url', '--', this.remote])).stdout.trim();
+    }
+    /** The checked-out branch, or undefined on a detached HEAD. */
+    async currentBranch() {
+        const r = await this.git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowFailure: true });
+        return r.code === 0 ? r.stdout.trim() : undefined;
+    }
+    /** The commit `rev` names (`HEAD`, a branch, a SHA). */
+    async revParse(rev) {
+        return (await this.git(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).stdout.trim();
+    }
+    async defaultBranch() {
+        const r = await this.git(['ls-remote', '--symref', '--', this.remote, 'HEAD'], { allowFailure: true });
+        return /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(r.stdout)?.[1];
+    }
+    async branchHead(branch) {
+        const tmp = `refs/trunkline/tmp/${randomUUID()}`;
+        const r = await this.git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', this.remote, `refs/heads/${branch}:${tmp}`], { allowFailure: true });
+        if (r.code !== 0) {
+            if (MISSING_REF.test(r.stderr))
+                return undefined;
+            throw new Error(`git fetch ${this.remote} ${branch} failed: ${r.stderr.trim()}`);
         }
-        const streamLines = (chunk) => {
-            if (!options.logger)
-                return;
-            for (const line of chunk.toString('utf8').split('\n'))
-                if (line.trim())
-                    options.logger.info(maskSecrets(line, secrets));
-        };
-        child.stdout.on('data', (c) => { out.push(c); if (!options.binary)
-            streamLines(c); });
-        child.stderr.on('data', (c) => { err.push(c); streamLines(c); });
-        child.on('error', (e) => {
-            clearTimeout(timer);
-            endExternal();
-            reject(new ProcessError(display, null, '', '', `could not start (${e.code ?? e.message})`));
+        try {
+            return (await this.git(['rev-parse', '--verify', tmp])).stdout.trim();
+        }
+        finally {
+            await this.git(['update-ref', '-d', tmp], { allowFailure: true });
+        }
+    }
+    async isAncestor(ancestor, descendant) {
+        const r = await this.git(['merge-base', '--is-ancestor', ancestor, descendant], { allowFailure: true });
+        if (r.code > 1)
+            throw new Error(`git merge-base --is-ancestor failed: ${r.stderr.trim()}`);
+        return r.code === 0;
+    }
+    async listFiles(commit, globs) {
+        // Only the static prefix of each glob is listed, so a 5,000-file repository is not walked
+        // for `apps/sample/*.yaml`.
+        const prefixes = [...new Set(globs.map(globPrefix))];
+        const args = ['ls-tree', '-r', '-z', '--name-only', commit, '--', ...(prefixes.includes('') ? [] : prefixes)];
+        const names = (await this.git(args)).stdout.split('\0').filter(Boolean);
+        return names.filter((n) => globs.some((g) => posix.matchesGlob(n, g))).sort();
+    }
+    async readFiles(commit, paths) {
+        const out = new Map();
+        if (!paths.length)
+            return out;
+        const listing = (await this.git(['ls-tree', '-z', '--full-tree', commit, '--', ...paths])).stdout.split('\0').filter(Boolean);
+        const entries = [];
+        for (const line of listing) {
+            const m = /^(\d{6}) (\w+) ([0-9a-f]{40,64})\t(.*)$/s.exec(line);
+            if (!m)
+                continue;
+            const [, mode, type, sha, path] = m;
+            if (!paths.includes(path))
+                continue;
+            if (mode === '120000')
+                throw new Error(`${path} is a symbolic link in ${commit.slice(0, 12)}; a bump edits regular files only`);
+            if (type !== 'blob')
+                continue;
+            entries.push({ path: path, mode: mode, sha: sha });
+        }
+        if (!entries.length)
+            return out;
+        const batch = await this.git(['cat-file', '--batch'], { input: entries.map((e) => `${e.sha}\n`).join(''), binary: true });
+        let buf = batch.stdoutBuffer ?? Buffer.alloc(0);
+        for (const e of entries) {
+            const nl = buf.indexOf(0x0a);
+            const header = buf.subarray(0, nl).toString('utf8');
+            const size = Number(/ blob (\d+)$/.exec(header)?.[1]);
+            if (!Number.isFinite(size))
+                throw new Error(`git cat-file: unexpected header "${header}" for ${e.path}`);
+            out.set(e.path, { path: e.path, mode: e.mode, content: Buffer.from(buf.subarray(nl + 1, nl + 1 + size)) });
+            buf = buf.subarray(nl + 1 + size + 1);
+        }
+        return out;
+    }
+    /** Writes the tree of `treeSha` with `changes` (paths relative to it) applied; only changed paths are walked. */
+    async writeTree(treeSha, changes) {
+        const entries = (await this.git(['ls-tree', '-z', treeSha])).stdout.split('\0').filter(Boolean).map((line) => {
+            const tab = line.indexOf('\t');
+            const [mode, type, sha] = line.slice(0, tab).split(' ');
+            return { mode: mode, type: type, sha: sha, name: line.slice(tab + 1) };
         });
-        child.on('close', (code, signal) => {
-            endExternal();
-            clearTimeout(timer);
-            clearTimeout(killTimer);
-            const stdoutBuffer = Buffer.concat(out);
-            const stdout = options.binary ? '' : maskSecrets(stdoutBuffer.toString('utf8'), secrets);
-            const stderr = maskSecrets(Buffer.concat(err).toString('utf8'), secrets);
-            const result = { code: code ?? -1, stdout, stderr, durationMs: Math.round(performance.now() - start) };
-            if (options.binary)
-                result.stdoutBuffer = stdoutBuffer;
-            if (killedForTimeout)
-                return reject(new ProcessError(display, code, stdout, stderr, `timed out after ${options.timeoutMs} ms`));
-            if (code !== 0 && !options.allowFailure) {
-                return reject(new ProcessError(display, code, stdout, stderr, signal ? `was killed by ${signal}` : `exited with code ${code}`));
+        const subdirs = new Map();
+        for (const [path, blob] of changes) {
+            const slash = path.indexOf('/');
+            if (slash < 0) {
+                const entry = entries.find((e) => e.name === path && e.type === 'blob');
+                if (!entry)
+                    throw new Error(`${path} does not exist in the parent tree; a bump never creates files`);
+                entry.sha = blob.sha;
+                entry.mode = blob.mode;
             }
-            resolve(result);
-        });
-        child.stdin.on('error', () => { });
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** True when `file` can be started (`file --version` exits 0 within 10 s). */
-async function isAvailable(file, versionArgs = ['--version']) {
-    try {
-        await run(file, versionArgs, { timeoutMs: 10_000 });
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./core/src/adapters/docker.ts
-
-/**
- * The Docker CLI. `TRUNKLINE_DOCKER` picks the binary (default `docker` on PATH). Every docker
- * call in Trunkline goes through `docker()`, so argv is always an array and credentials go on
- * stdin (`--password-stdin`).
- */
-function dockerBinary() {
-    return process.env.TRUNKLINE_DOCKER || 'docker';
-}
-/** Runs `docker <args>`; rejects with `ProcessError` on failure (see `run`). */
-function docker_docker(args, options = {}) {
-    return run(dockerBinary(), args, options);
-}
-/** True when a Docker daemon answers `docker info` within 10 s. */
-async function dockerDaemonReady() {
-    try {
-        await docker_docker(['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 10_000 });
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./core/src/adapters/docker-build.ts
-
-
-
-
-/** `v0.12.1` → [0, 12, 1]; anything unparsable → [0, 0, 0]. */
-function parseVersion(text) {
-    const m = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
-    return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [0, 0, 0];
-}
-function atLeast(version, want) {
-    const [a, b] = parseVersion(version);
-    return a > want[0] || (a === want[0] && b >= want[1]);
-}
-/**
- * Finds the builder: buildx when `docker buildx version` answers, otherwise BuildKit built into a
- * pre-23 client, otherwise the classic builder. A `preference` other than `auto` is checked and
- * refused (with the reason) when that builder is not present.
- */
-async function detectBuilder(preference = 'auto') {
-    const info = await docker_docker(['version', '--format', '{{.Client.Version}} {{.Server.Os}}/{{.Server.Arch}}'], { allowFailure: true, timeoutMs: 20_000 });
-    if (info.code !== 0)
-        throw new Error(`docker does not answer (is the daemon running?): ${info.stderr.trim().split('\n').pop() ?? ''}`);
-    const [clientVersion = '', serverPlatform] = info.stdout.trim().split(' ');
-    const base = { clientVersion, ...(serverPlatform ? { serverPlatform } : {}) };
-    if (preference === 'auto' || preference === 'buildx') {
-        const bx = await docker_docker(['buildx', 'version'], { allowFailure: true, timeoutMs: 20_000 });
-        if (bx.code === 0)
-            return { kind: 'buildx', version: /v\d+\.\d+\.\d+\S*/.exec(bx.stdout)?.[0] ?? bx.stdout.trim(), ...base };
-        if (preference === 'buildx')
-            throw new Error('builder "buildx" was asked for but `docker buildx version` fails: install the buildx plugin (on GitHub, docker/setup-buildx-action)');
-    }
-    const builtInBuildKit = parseVersion(clientVersion)[0] < 23;
-    if (preference === 'buildkit' && !builtInBuildKit) {
-        throw new Error(`builder "buildkit" was asked for but Docker client ${clientVersion} runs BuildKit only through buildx, which is missing`);
-    }
-    if (preference === 'classic' || !builtInBuildKit)
-        return { kind: 'classic', version: clientVersion, ...base };
-    return { kind: 'buildkit', version: clientVersion, ...base };
-}
-/**
- * The exact `docker` argv (and environment) for `request` on `builder`. Pure, so the argv is
- * table-tested like build-push-action's context tests. Flags a builder lacks are left out with a
- * note (caches, attestations), never passed to fail late.
- */
-function buildCommand(builder, request) {
-    const notes = [];
-    const env = {};
-    const args = builder.kind === 'buildx' ? ['buildx', 'build', '--progress', 'plain'] : ['build'];
-    if (builder.kind === 'buildkit')
-        args.push('--progress', 'plain');
-    args.push('--file', request.dockerfile, '--iidfile', request.iidFile);
-    if (request.network)
-        args.push('--network', request.network);
-    if (request.target)
-        args.push('--target', request.target);
-    for (const ref of request.refs)
-        args.push('--tag', ref);
-    for (const [k, v] of Object.entries(request.labels))
-        args.push('--label', `${k}=${v}`);
-    const buildArgs = { ...request.buildArgs };
-    if (request.sourceDateEpoch !== undefined) {
-        // buildx reads SOURCE_DATE_EPOCH from its environment and hands it to BuildKit (>= 0.11 then
-        // clamps timestamps); the other builders ignore it but Dockerfiles may use the ARG.
-        env.SOURCE_DATE_EPOCH = String(request.sourceDateEpoch);
-        if (builder.kind !== 'buildx' && buildArgs.SOURCE_DATE_EPOCH === undefined)
-            buildArgs.SOURCE_DATE_EPOCH = String(request.sourceDateEpoch);
-    }
-    for (const [k, v] of Object.entries(buildArgs))
-        args.push('--build-arg', `${k}=${v}`);
-    if (builder.kind === 'buildx') {
-        args.push('--metadata-file', request.metadataFile);
-        if (request.platforms.length)
-            args.push('--platform', request.platforms.join(','));
-        for (const c of request.cacheFrom)
-            args.push('--cache-from', c);
-        for (const c of request.cacheTo)
-            args.push('--cache-to', c);
-        const attestations = atLeast(builder.version, [0, 10]);
-        if (request.provenance !== undefined) {
-            if (attestations)
-                args.push(`--provenance=${request.provenance}`);
-            else
-                notes.push(`provenance left out: buildx ${builder.version} is older than 0.10`);
+            else {
+                const dir = path.slice(0, slash);
+                const sub = subdirs.get(dir) ?? new Map();
+                sub.set(path.slice(slash + 1), blob);
+                subdirs.set(dir, sub);
+            }
         }
-        if (request.sbom !== undefined) {
-            if (attestations)
-                args.push(`--sbom=${request.sbom}`);
-            else
-                notes.push(`sbom left out: buildx ${builder.version} is older than 0.10`);
+        for (const [dir, sub] of subdirs) {
+            const entry = entries.find((e) => e.name === dir && e.type === 'tree');
+            if (!entry)
+                throw new Error(`${dir}/ does not exist in the parent tree; a bump never creates files`);
+            entry.sha = await this.writeTree(entry.sha, sub);
         }
-        if (request.push && atLeast(builder.version, [0, 12])) {
-            for (const [k, v] of Object.entries(request.labels))
-                if (k.startsWith('org.opencontainers.image.'))
-                    args.push('--annotation', `${k}=${v}`);
-        }
-        args.push(request.push ? '--push' : '--load');
+        const input = entries.map((e) => `${e.mode} ${e.type} ${e.sha}\t${e.name}\0`).join('');
+        return (await this.git(['mktree', '-z'], { input })).stdout.trim();
     }
-    else {
-        env.DOCKER_BUILDKIT = builder.kind === 'buildkit' ? '1' : '0';
-        for (const c of request.cacheFrom) {
-            const ref = /^type=registry,/.test(c) ? c.split(',').find((p) => p.startsWith('ref='))?.slice(4) : undefined;
-            if (ref)
-                args.push('--cache-from', ref);
-            else
-                notes.push(`cache-from ${c} left out: the ${builder.kind} builder reads only registry images`);
+    async commit(parent, files, message, author) {
+        const changes = new Map();
+        for (const f of files) {
+            const sha = (await this.git(['hash-object', '-w', '--stdin'], { input: f.content })).stdout.trim();
+            changes.set(f.path, { mode: f.mode, sha });
         }
-        if (request.cacheTo.length)
-            notes.push(`cache-to left out: the ${builder.kind} builder cannot export a cache (needs buildx)`);
-        if (request.provenance !== undefined && request.provenance !== 'false')
-            notes.push(`provenance left out: the ${builder.kind} builder makes no attestations (needs buildx)`);
-        if (request.sbom)
-            notes.push(`sbom left out: the ${builder.kind} builder makes no attestations (needs buildx)`);
+        const parentTree = (await this.git(['rev-parse', '--verify', `${parent}^{tree}`])).stdout.trim();
+        const tree = await this.writeTree(parentTree, changes);
+        const identity = author
+            ? { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email }
+            : {};
+        return (await this.git(['commit-tree', tree, '-p', parent, '-F', '-'], { input: message, env: identity })).stdout.trim();
     }
-    args.push(request.context);
-    return { args, env, notes };
-}
-/**
- * Runs the build of `request` (minus the temp-file fields, which this fills) on `builder`,
- * streaming output to `log`. Returns the image ID from `--iidfile` (buildx: the metadata file's
- * `containerimage.config.digest`) and, when pushing, the manifest digest. Rejects with the
- * builder's last output lines on failure.
- */
-async function runDockerBuild(builder, request, log, timeoutMs = 30 * 60_000) {
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'trunkline-build-'));
-    try {
-        const full = { ...request, iidFile: (0,external_node_path_.join)(dir, 'iid'), metadataFile: (0,external_node_path_.join)(dir, 'metadata.json') };
-        const command = buildCommand(builder, full);
-        await docker_docker(command.args, { env: command.env, logger: log, timeoutMs });
-        const notes = [...command.notes];
-        let imageId = (await (0,promises_namespaceObject.readFile)(full.iidFile, 'utf8').catch(() => '')).trim();
-        let digest;
-        if (builder.kind === 'buildx') {
-            const meta = JSON.parse(await (0,promises_namespaceObject.readFile)(full.metadataFile, 'utf8').catch(() => '{}'));
-            const config = meta['containerimage.config.digest'];
-            const manifest = meta['containerimage.digest'];
-            if (typeof config === 'string')
-                imageId = config;
-            if (request.push && typeof manifest === 'string')
-                digest = manifest;
+    async updateBranch(branch, sha, _expected) {
+        // Plain refspec: the remote accepts only a fast-forward from its current head. `_expected` is
+        // implied: `sha` descends from it, so if the branch moved meanwhile the push is rejected.
+        const r = await this.git(['push', '--porcelain', '--no-verify', '--', this.remote, `${sha}:refs/heads/${branch}`], { allowFailure: true });
+        if (r.code === 0)
+            return 'updated';
+        if (REJECTED.test(`${r.stdout}\n${r.stderr}`))
+            return 'rejected';
+        throw new Error(`git push ${this.remote} ${branch} failed: ${(r.stderr || r.stdout).trim()}`);
+    }
+    /**
+     * After a successful push, brings the clone up to date without losing anything: the
+     * remote-tracking ref is set; a checked-out `branch` with a clean working tree is fast-forwarded
+     * (`merge --ff-only`); a local `branch` that is not checked out is moved only when that is a
+     * fast-forward. Returns a sentence saying what happened.
+     */
+    async syncLocalBranch(branch, sha) {
+        await this.git(['update-ref', `refs/remotes/${this.remote}/${branch}`, sha], { allowFailure: true });
+        const current = await this.currentBranch();
+        const local = await this.git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { allowFailure: true });
+        const localSha = local.code === 0 ? local.stdout.trim() : undefined;
+        if (localSha === sha)
+            return `local branch ${branch} already at ${sha.slice(0, 7)}`;
+        if (localSha && !(await this.isAncestor(localSha, sha)))
+            return `local branch ${branch} has other commits; left as it is`;
+        if (current === branch) {
+            const dirty = (await this.git(['status', '--porcelain', '--untracked-files=no'])).stdout.trim();
+            if (dirty)
+                return `working tree of ${branch} has local changes; not fast-forwarded (the push landed)`;
+            await this.git(['merge', '--ff-only', '--quiet', sha]);
+            return `working tree fast-forwarded to ${sha.slice(0, 7)}`;
         }
-        if (!/^sha256:[a-f0-9]{64}$/.test(imageId))
-            throw new Error(`the ${builder.kind} builder reported no image ID (got ${JSON.stringify(imageId)})`);
-        if (request.push && builder.kind !== 'buildx') {
-            for (const ref of request.refs)
-                digest = await pushRef(ref, log);
-        }
-        return { imageId, ...(digest ? { digest } : {}), notes };
+        await this.git(['update-ref', `refs/heads/${branch}`, sha, ...(localSha ? [localSha] : [''])]);
+        return `local branch ${branch} set to ${sha.slice(0, 7)}`;
     }
-    finally {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    }
-}
-/** `docker push ref`; returns the manifest digest the registry acknowledged (`digest: sha256:…`). */
-async function pushRef(ref, log) {
-    const r = await docker_docker(['push', ref], { logger: log, timeoutMs: 15 * 60_000 });
-    const digest = /digest: (sha256:[a-f0-9]{64})/.exec(r.stdout)?.[1];
-    if (!digest)
-        throw new Error(`docker push ${ref} printed no digest`);
-    return digest;
-}
-/** The image ID (`sha256:…`) of a local image or reference; undefined when absent. */
-async function imageId(ref) {
-    const r = await docker(['image', 'inspect', '--format', '{{.Id}}', ref], { allowFailure: true, timeoutMs: 20_000 });
-    return r.code === 0 ? r.stdout.trim() : undefined;
-}
-/** The labels of a local image (`docker image inspect`); `{}` when it has none. */
-async function imageLabels(ref) {
-    const r = await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', ref], { timeoutMs: 20_000 });
-    return JSON.parse(r.stdout.trim() || 'null') ?? {};
 }
 
 ;// CONCATENATED MODULE: ./core/src/adapters/git-info.ts
 
-function git(dir, args) {
-    return run('git', ['-C', dir, ...args], { allowFailure: true, timeoutMs: 30_000 });
+function git_info_git(dir, args) {
+    return git(args, { cwd: dir, allowFailure: true, timeoutMs: 30_000 });
 }
 /** Facts about `HEAD` of the checkout at `dir`; undefined when `dir` is not in a git work tree (or git is missing). */
 async function readGitInfo(dir) {
     let head;
     try {
-        head = await git(dir, ['log', '-1', '--format=%H%n%ct%n%cI', 'HEAD']);
+        head = await git_info_git(dir, ['log', '-1', '--format=%H%n%ct%n%cI', 'HEAD']);
     }
     catch {
-        return undefined; // git not installed
+        return undefined; // git not installed, or `dir` does not exist
     }
     if (head.code !== 0)
         return undefined;
@@ -33208,13 +33482,16 @@ async function readGitInfo(dir) {
     if (!sha || !epoch || !iso)
         return undefined;
     const info = { sha, commitEpoch: Number(epoch), commitTime: iso };
-    const branch = await git(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    // Independent read-only queries: run them side by side (this is on the build's start-up path).
+    const [branch, originHead, remote] = await Promise.all([
+        git_info_git(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+        git_info_git(dir, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']),
+        git_info_git(dir, ['config', '--get', 'remote.origin.url']),
+    ]);
     if (branch.code === 0 && branch.stdout.trim())
         info.branch = branch.stdout.trim();
-    const originHead = await git(dir, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
     if (originHead.code === 0 && originHead.stdout.trim().startsWith('origin/'))
         info.defaultBranch = originHead.stdout.trim().slice('origin/'.length);
-    const remote = await git(dir, ['config', '--get', 'remote.origin.url']);
     if (remote.code === 0 && remote.stdout.trim())
         info.remoteUrl = remote.stdout.trim();
     return info;
@@ -33227,7 +33504,7 @@ async function commitTime(dir, rev) {
     if (!/^[0-9A-Za-z._/-]+$/.test(rev) || rev.startsWith('-'))
         return undefined;
     try {
-        const r = await git(dir, ['log', '-1', '--format=%ct%n%cI', rev, '--']);
+        const r = await git_info_git(dir, ['log', '-1', '--format=%ct%n%cI', rev, '--']);
         const [epoch, iso] = r.stdout.trim().split('\n');
         return r.code === 0 && epoch && iso ? { iso, epoch: Number(epoch) } : undefined;
     }
@@ -33242,11 +33519,10 @@ async function commitTime(dir, rev) {
  */
 async function listTags(dir) {
     try {
-        const tags = await git(dir, ['tag', '--list']);
+        const [tags, shallow] = await Promise.all([git_info_git(dir, ['tag', '--list']), git_info_git(dir, ['rev-parse', '--is-shallow-repository'])]);
         if (tags.code !== 0)
             return undefined;
         const names = tags.stdout.split('\n').map((t) => t.trim()).filter(Boolean);
-        const shallow = await git(dir, ['rev-parse', '--is-shallow-repository']);
         if (shallow.stdout.trim() === 'true' && names.length <= 1)
             return undefined;
         return names;
@@ -33289,29 +33565,30 @@ async function runLint(cfg, log) {
     return (0,result/* timed */.ay)('lint', async () => {
         let result;
         try {
-            result = await run(file, args, { cwd: cfg.cwd, allowFailure: true, timeoutMs: cfg.timeoutMs ?? 10 * 60_000 });
+            result = await (0,adapters_process/* run */.eF)(file, args, { cwd: cfg.cwd, allowFailure: true, timeoutMs: cfg.timeoutMs ?? 10 * 60_000 });
         }
         catch (error) {
-            if (error instanceof ProcessError && error.code === null && /could not start/.test(error.message)) {
+            if (error instanceof adapters_process/* ProcessError */.yI && error.code === null && /could not start/.test(error.message)) {
                 throw new errors/* InputError */.d('lint-command', `names a program that cannot be started: ${error.message}`);
             }
             throw error;
         }
         const printed = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim()).map((l) => absoluteTscPath(l, cfg.cwd));
-        await log.group(`lint: ${cfg.command.join(' ')}`, async () => {
+        const shown = cfg.command.join(' ');
+        await log.group(`lint: ${shown}`, async () => {
             for (const line of printed)
                 log.info(line);
         });
-        const outputs = { command: cfg.command.join(' '), 'exit-code': result.code };
+        const outputs = { command: shown, 'exit-code': result.code };
         if (result.code === 0) {
-            return { status: 'passed', outputs, findings: [], notes: [`lint passed: ${cfg.command.join(' ')}`] };
+            return { status: 'passed', outputs, findings: [], notes: [`lint passed: ${shown}`] };
         }
         return {
             status: 'failed',
             outputs,
             findings: [],
             notes: [`${printed.length} output lines; see the annotations`],
-            error: `lint command \`${cfg.command.join(' ')}\` exited with code ${result.code}`,
+            error: `lint command \`${shown}\` exited with code ${result.code}`,
         };
     });
 }
@@ -33342,6 +33619,9 @@ const BUILD_ONLY_KEYS = (/* unused pure expression or super */ null && (['image-
 async function computeBuildMetadata(request) {
     const ref = (0,image_ref/* parseRepositoryRef */.rH)(request.image, 'image');
     const notes = [];
+    const policy = { ...DEFAULT_TAG_POLICY, ...request.tagPolicy };
+    // Started now, read after the commit facts: the git calls are independent. Never rejects.
+    const knownTags = policy.knownVersions === undefined ? listTags(request.gitDir) : undefined;
     let event = request.event;
     if (!event) {
         const git = await readGitInfo(request.gitDir);
@@ -33355,18 +33635,15 @@ async function computeBuildMetadata(request) {
         if (fromGit)
             event = { ...event, commitTime: fromGit.iso };
     }
-    const policy = { ...DEFAULT_TAG_POLICY, ...request.tagPolicy };
-    if (policy.knownVersions === undefined) {
-        const known = await listTags(request.gitDir);
-        if (known)
-            policy.knownVersions = known;
-    }
+    const known = await knownTags;
+    if (known)
+        policy.knownVersions = known;
     const computation = computeTags(event, policy);
     if (request.tags?.length) {
         const given = request.tags.map((t) => ({ tag: (0,image_ref/* validateTag */.z7)(t, 'tags'), reason: 'given by the caller' }));
         computation.tags = given.filter((t, i) => given.findIndex((g) => g.tag === t.tag) === i);
         computation.primary = given[0].tag;
-        computation.labels['org.opencontainers.image.version'] = computation.primary;
+        computation.labels[`${domain_labels/* OCI */.s6}.version`] = computation.primary;
     }
     notes.push(...computation.notes);
     let sourceDateEpoch;
@@ -33475,7 +33752,7 @@ async function runBuild(cfg, log) {
                 log.info(`${t.tag}  (${t.reason})`);
         });
         await cfg.onMetadata?.(meta.outputs);
-        const builder = await detectBuilder(cfg.builder ?? 'auto');
+        const builder = await (0,docker_build/* detectBuilder */.h4)(cfg.builder ?? 'auto');
         checkBuilderFit(builder, v);
         notes.unshift(`Built with the ${builder.kind} builder (${builder.kind === 'buildx' ? 'buildx' : 'Docker client'} ${builder.version}).`);
         if (builder.kind !== 'buildx' && meta.sourceDateEpoch !== undefined) {
@@ -33498,7 +33775,7 @@ async function runBuild(cfg, log) {
         }
         let outcome;
         try {
-            outcome = await log.group(`Build ${meta.json['image-ref']}`, () => runDockerBuild(builder, {
+            outcome = await log.group(`Build ${meta.json['image-ref']}`, () => (0,docker_build/* runDockerBuild */.YO)(builder, {
                 context: v.context,
                 dockerfile: v.dockerfile,
                 refs: meta.json.refs,

@@ -9,7 +9,7 @@ import { eventContextFromGithub, withRepositoryFromEnv } from '@trunkline/core/d
 import { parseBuildArgs, parseCommand } from '@trunkline/core/domain/build-options';
 import { parseLabelLines } from '@trunkline/core/domain/labels';
 import type { TagPolicy } from '@trunkline/core/domain/tags';
-import type { BuilderPreference } from '@trunkline/core/adapters/docker-build';
+import { BUILDER_PREFERENCES } from '@trunkline/core/adapters/docker-build';
 import type { BuildConfig, BuildOutputs } from '@trunkline/core/stages/build';
 import { outputToString } from '@trunkline/core/report/render';
 
@@ -52,10 +52,9 @@ function tagPolicy(): Partial<TagPolicy> {
   return policy;
 }
 
-/** Problem matcher files shipped beside dist/ (action-build/matchers). */
+/** Problem matcher files shipped beside dist/ and src/ (action-build/matchers). */
 function matcherPaths(): string[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const dir = [join(here, '..', 'matchers'), join(here, 'matchers')].find((d) => existsSync(d)) ?? join(here, '..', 'matchers');
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'matchers');
   return ['eslint-stylish.json', 'tsc.json'].map((f) => join(dir, f));
 }
 
@@ -82,7 +81,7 @@ export function readContext(): BuildConfig {
     cacheFrom: getList('cache-from', { commas: false }),
     cacheTo: getList('cache-to', { commas: false }),
     push: getBoolean('push', false),
-    builder: getEnum<BuilderPreference>('builder', ['auto', 'buildx', 'buildkit', 'classic'], 'auto'),
+    builder: getEnum('builder', BUILDER_PREFERENCES, 'auto'),
     jobSummary: getBoolean('summary', true),
     onMetadata: publishEarly,
     onLint: problemMatchers,

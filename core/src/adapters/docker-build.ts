@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../report/logger.ts';
+import { OCI } from '../domain/labels.ts';
 import { docker } from './docker.ts';
 
 /**
@@ -14,7 +15,9 @@ import { docker } from './docker.ts';
  *   without the buildx plugin has (Docker 23 release notes: BuildKit became the default and needs buildx).
  */
 export type BuilderKind = 'buildx' | 'buildkit' | 'classic';
-export type BuilderPreference = 'auto' | BuilderKind;
+/** The values of the `builder` input and `--builder` flag. */
+export const BUILDER_PREFERENCES = ['auto', 'buildx', 'buildkit', 'classic'] as const;
+export type BuilderPreference = (typeof BUILDER_PREFERENCES)[number];
 
 export interface BuilderInfo {
   kind: BuilderKind;
@@ -130,7 +133,7 @@ export function buildCommand(builder: BuilderInfo, request: BuildRequest): Build
       else notes.push(`sbom left out: buildx ${builder.version} is older than 0.10`);
     }
     if (request.push && atLeast(builder.version, [0, 12])) {
-      for (const [k, v] of Object.entries(request.labels)) if (k.startsWith('org.opencontainers.image.')) args.push('--annotation', `${k}=${v}`);
+      for (const [k, v] of Object.entries(request.labels)) if (k.startsWith(`${OCI}.`)) args.push('--annotation', `${k}=${v}`);
     }
     args.push(request.push ? '--push' : '--load');
   } else {

@@ -2,10 +2,10 @@ import type { CliCommand } from '../command.ts';
 import { parseFlags } from '../command.ts';
 import { InputError } from '../../domain/errors.ts';
 import { parseBuildArgs, parseCommand } from '../../domain/build-options.ts';
-import type { BuilderPreference } from '../../adapters/docker-build.ts';
+import { BUILDER_PREFERENCES } from '../../adapters/docker-build.ts';
 import type { BuildConfig } from '../../stages/build.ts';
 import { runBuild } from '../../stages/build.ts';
-import { EVENT_USAGE, eventFlags, eventFromFlags, POLICY_USAGE, policyFlags, policyFromFlags } from './tags.ts';
+import { EVENT_USAGE, eventFlags, eventFromFlags, oneOf, POLICY_USAGE, policyFlags, policyFromFlags } from './tags.ts';
 
 const flags = {
   ...eventFlags,
@@ -26,14 +26,11 @@ const flags = {
   builder: { type: 'string' },
 } as const;
 
-const BUILDERS: readonly BuilderPreference[] = ['auto', 'buildx', 'buildkit', 'classic'];
-
 /** The `BuildConfig` for `trunkline build` argv (the same validation as action-build's context). */
 export function buildConfigFromArgv(argv: string[]): BuildConfig {
   const { values } = parseFlags(argv, flags);
   if (!values.image) throw new InputError('--image', 'is required: the repository without tag, e.g. 127.0.0.1:5000/sample-service');
-  const builder = values.builder ?? 'auto';
-  if (!(BUILDERS as readonly string[]).includes(builder)) throw new InputError('--builder', `must be one of ${BUILDERS.join(', ')} (got "${builder}")`);
+  const builder = oneOf(values.builder, BUILDER_PREFERENCES, '--builder') ?? 'auto';
   const event = eventFromFlags(values);
   const lint = values['lint-command'] ? parseCommand(values['lint-command'], '--lint-command') : [];
   const cfg: BuildConfig = {
@@ -45,7 +42,7 @@ export function buildConfigFromArgv(argv: string[]): BuildConfig {
     cacheFrom: values['cache-from'] ?? [],
     cacheTo: values['cache-to'] ?? [],
     push: values.push ?? false,
-    builder: builder as BuilderPreference,
+    builder,
   };
   if (event) cfg.event = event;
   if (values.dockerfile) cfg.dockerfile = values.dockerfile;

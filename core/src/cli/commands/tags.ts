@@ -9,6 +9,7 @@ import { parseLabelLines } from '../../domain/labels.ts';
 import type { TagPolicy } from '../../domain/tags.ts';
 import { computeBuildMetadata } from '../../stages/build.ts';
 import type { StageResult } from '../../report/result.ts';
+import { timed } from '../../report/result.ts';
 import type { BuildOutputs } from '../../stages/build.ts';
 
 /**
@@ -49,7 +50,8 @@ export const POLICY_USAGE = `Tag policy (same names as action-build inputs):
   --licenses SPDX       org.opencontainers.image.licenses
   --title TEXT          org.opencontainers.image.title`;
 
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+/** `value` when it is one of `allowed`; throws `InputError(flag)` listing them otherwise. */
+export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) throw new InputError(flag, `must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
@@ -126,14 +128,15 @@ ${POLICY_USAGE}
 Example:
   trunkline tags --event-name pull_request --event-path payload.json --ref refs/pull/7/merge --sha <sha>`,
   async run(argv, log): Promise<StageResult<BuildOutputs>> {
-    const start = performance.now();
-    const { values } = parseFlags(argv, { ...eventFlags, ...policyFlags, image: { type: 'string' }, context: { type: 'string' } });
-    const context = resolve(values.context ?? '.');
-    const event = eventFromFlags(values);
-    const image = values.image ?? `local/${context.split('/').pop()!.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|[._-]+$/g, '') || 'image'}`;
-    const meta = await computeBuildMetadata({ image, ...(event ? { event } : {}), tagPolicy: policyFromFlags(values), gitDir: context });
-    for (const note of meta.notes) log.info(note);
-    process.stdout.write(`${JSON.stringify(meta.json, null, 2)}\n`);
-    return { name: 'tags', status: 'passed', durationMs: Math.round(performance.now() - start), outputs: meta.outputs, findings: [], notes: meta.notes };
+    return timed('tags', async () => {
+      const { values } = parseFlags(argv, { ...eventFlags, ...policyFlags, image: { type: 'string' }, context: { type: 'string' } });
+      const context = resolve(values.context ?? '.');
+      const event = eventFromFlags(values);
+      const image = values.image ?? `local/${context.split('/').pop()!.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|[._-]+$/g, '') || 'image'}`;
+      const meta = await computeBuildMetadata({ image, ...(event ? { event } : {}), tagPolicy: policyFromFlags(values), gitDir: context });
+      for (const note of meta.notes) log.info(note);
+      process.stdout.write(`${JSON.stringify(meta.json, null, 2)}\n`);
+      return { status: 'passed', outputs: meta.outputs, findings: [], notes: meta.notes };
+    });
   },
 };
