@@ -7,11 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPublicKey } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, trivyFixtures } from '../test/support/paths.ts';
 import { inputEnvName } from '../test/support/runner.ts';
+import { example } from '../test/build/webhook-examples.ts';
 import { buildPayload, generateKeyPair, signatureRecord, signPayload } from '../src/domain/signature.ts';
 
 const runsFlag = process.argv.indexOf('--runs');
@@ -33,10 +33,8 @@ type Spec = () => Invocation | string;
 
 /** A real push payload (the first push to the default branch in @octokit/webhooks-examples). */
 function pushPayloadPath(): string {
-  const defs = createRequire(join(repoRoot, 'package.json'))('@octokit/webhooks-examples') as Array<{ name: string; examples: Array<{ ref?: string }> }>;
-  const payload = defs.find((d) => d.name === 'push')!.examples.find((e) => e.ref === 'refs/heads/master')!;
   const path = join(scratch, 'push.json');
-  writeFileSync(path, JSON.stringify(payload));
+  writeFileSync(path, JSON.stringify(example('push', (p) => p.ref === 'refs/heads/master')));
   return path;
 }
 

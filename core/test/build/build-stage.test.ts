@@ -107,9 +107,9 @@ describe('runBuild on this machine (real docker)', () => {
     rmSync(broken);
   });
 
-  it('buildx asked for but absent is refused with the install hint; auto falls back (this machine has no buildx)', async () => {
+  it('buildx asked for but absent is refused with the install hint; auto falls back (this machine has no buildx)', async (ctx) => {
     const detected = await detectBuilder();
-    if (detected.kind === 'buildx') return; // a machine with buildx: covered by the first test
+    if (detected.kind === 'buildx') ctx.skip(); // a machine with buildx: covered by the first test
     let thrown: unknown;
     try { await runBuild(config({ builder: 'buildx' }), createMemoryLogger()); } catch (e) { thrown = e; }
     expect((thrown as Error).message).toMatch(/builder "buildx" was asked for but `docker buildx version` fails: install the buildx plugin/);
@@ -117,12 +117,12 @@ describe('runBuild on this machine (real docker)', () => {
 
   // Debian's docker.io client (20.10) runs BuildKit built in: the second real builder here.
   const debianClient = '/usr/bin/docker';
-  it.skipIf(!existsSync(debianClient))('with a pre-23 client, auto picks BuildKit; a rebuild gives the same image ID', async () => {
+  it.skipIf(!existsSync(debianClient))('with a pre-23 client, auto picks BuildKit; a rebuild gives the same image ID', async (ctx) => {
     const saved = process.env.TRUNKLINE_DOCKER;
     process.env.TRUNKLINE_DOCKER = debianClient;
     try {
       const builder = await detectBuilder();
-      if (builder.kind !== 'buildkit') return; // that client is 23+ on this machine: nothing to show
+      if (builder.kind !== 'buildkit') ctx.skip(); // that client is 23+ on this machine: nothing to show
       const first = await runBuild(config({ tagPolicy: { tag: 'buildkit' } }), createMemoryLogger());
       expect(first.error).toBeUndefined();
       expect(first.notes[0]).toMatch(/^Built with the buildkit builder \(Docker client 2\d\./);

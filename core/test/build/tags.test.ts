@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventContextFromGithub, localEventContext } from '../../src/domain/event-context.ts';
+import { eventContextFromGithub, localEventContext, repositoryFromRemoteUrl, withRepositoryFromEnv } from '../../src/domain/event-context.ts';
 import { computeTags, DEFAULT_TAG_POLICY, sanitizeTag } from '../../src/domain/tags.ts';
 import type { TagPolicy } from '../../src/domain/tags.ts';
 import { InputError } from '../../src/domain/errors.ts';
@@ -256,8 +256,7 @@ describe('sanitizeTag', () => {
 });
 
 describe('withRepositoryFromEnv', () => {
-  it('gives a schedule run its source label from GITHUB_REPOSITORY, keeping payload facts first', async () => {
-    const { withRepositoryFromEnv } = await import('../../src/domain/event-context.ts');
+  it('gives a schedule run its source label from GITHUB_REPOSITORY, keeping payload facts first', () => {
     const ctx = withRepositoryFromEnv(eventContextFromGithub('schedule', schedulePayload, 'refs/heads/master', PUSHED), { GITHUB_REPOSITORY: 'octo-org/octo-repo', GITHUB_SERVER_URL: 'https://github.com' });
     expect(computeTags(ctx).labels['org.opencontainers.image.source']).toBe('https://github.com/octo-org/octo-repo');
     const fromPayload = withRepositoryFromEnv(eventContextFromGithub('push', example('push'), 'refs/heads/master', PUSHED), { GITHUB_REPOSITORY: 'other/repo' });
@@ -271,14 +270,12 @@ describe('repositoryFromRemoteUrl', () => {
     ['https://x-access-token:ghs_secret@github.com/acme/sample', 'https://github.com/acme/sample'],
     ['git@github.com:acme/sample.git', 'https://github.com/acme/sample'],
     ['ssh://git@gitlab.example.com:2222/acme/sample.git', 'https://gitlab.example.com/acme/sample'],
-  ])('%s → %s (no credentials)', async (url, html) => {
-    const { repositoryFromRemoteUrl } = await import('../../src/domain/event-context.ts');
+  ])('%s → %s (no credentials)', (url, html) => {
     const info = repositoryFromRemoteUrl(url);
     expect(info.htmlUrl).toBe(html);
     expect(JSON.stringify(info)).not.toMatch(/secret|x-access-token/);
   });
-  it('a local path gives nothing', async () => {
-    const { repositoryFromRemoteUrl } = await import('../../src/domain/event-context.ts');
+  it('a local path gives nothing', () => {
     expect(repositoryFromRemoteUrl('/srv/git/flux.git')).toEqual({});
   });
 });
