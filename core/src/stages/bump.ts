@@ -17,8 +17,7 @@ import { LocalGitStore, gitTokenEnv } from '../adapters/git.ts';
 import type { PullRequest } from '../adapters/github.ts';
 import { withRetry } from '../adapters/retry.ts';
 
-export type { BumpConfig, BumpConfigInput, BumpMode, GitIdentity, MergeMethod } from '../domain/bump-config.ts';
-export { resolveBumpConfig, BUMP_DEFAULTS } from '../domain/bump-config.ts';
+export { resolveBumpConfig } from '../domain/bump-config.ts';
 
 /**
  * The GitOps bump stage: set image tags (and digests) in a Flux repository's HelmRelease, values
@@ -61,6 +60,13 @@ interface BumpPlan {
   warnings: string[];
 }
 
+/** What each mode hands back to `runBump`. */
+interface ModeOutcome {
+  plan: BumpPlan;
+  outputs: BumpOutputs;
+  headline: string;
+}
+
 interface CommitOutcome {
   plan: BumpPlan;
   /** The commit the edit was applied to. */
@@ -83,7 +89,7 @@ class BranchMovedError extends Error {
  * Applies the splice to every file; an explicitly named file without a match and a target found
  * nowhere are errors naming what the files do hold. Throws `BumpTargetError`.
  */
-export function planBump(files: readonly RepoFile[], explicit: ReadonlySet<string>, cfg: Pick<BumpConfig, 'kind' | 'keyPath'>, targets: readonly ImageTarget[]): BumpPlan {
+function planBump(files: readonly RepoFile[], explicit: ReadonlySet<string>, cfg: Pick<BumpConfig, 'kind' | 'keyPath'>, targets: readonly ImageTarget[]): BumpPlan {
   const examined: FilePlan[] = [];
   const matchedTargets = new Set<string>();
   const warnings: string[] = [];
@@ -115,7 +121,7 @@ export function planBump(files: readonly RepoFile[], explicit: ReadonlySet<strin
 }
 
 /** Default commit message: subject `chore(gitops): bump <image> to <tag>`, body one line per edit. */
-export function defaultCommitMessage(targets: readonly ImageTarget[], plan: BumpPlan): string {
+function defaultCommitMessage(targets: readonly ImageTarget[], plan: BumpPlan): string {
   const subject = targets.length === 1
     ? `chore(gitops): bump ${targets[0]!.repository} to ${targets[0]!.tag}`
     : `chore(gitops): bump ${targets.length} images (${targets.map((t) => `${t.repository.split('/').pop()}:${t.tag}`).join(', ')})`;
@@ -124,7 +130,7 @@ export function defaultCommitMessage(targets: readonly ImageTarget[], plan: Bump
 }
 
 /** The changed lines of each file as a unified-style diff (`@@ -L +L @@`), CR shown as nothing. */
-export function renderDiff(plan: BumpPlan): string {
+function renderDiff(plan: BumpPlan): string {
   const out: string[] = [];
   for (const p of plan.changed) {
     const a = p.file.content.toString('utf8').split('\n');
@@ -146,7 +152,7 @@ function editsTable(plan: BumpPlan): string {
 }
 
 /** The default pull-request body: what changed, the diff, and warnings. */
-export function pullRequestBody(targets: readonly ImageTarget[], plan: BumpPlan): string {
+function pullRequestBody(targets: readonly ImageTarget[], plan: BumpPlan): string {
   const images = targets.map((t) => `- \`${t.repository}\` → \`${t.tag}\`${t.digest ? ` (\`${t.digest}\`)` : ''}`).join('\n');
   const parts = ['This pull request was opened by Trunkline gitops-bump.', '', images, '', editsTable(plan), '', '```diff', renderDiff(plan), '```'];
   if (plan.warnings.length) parts.push('', ...plan.warnings.map((w) => `> ⚠️ ${w}`));
@@ -296,7 +302,7 @@ async function localStore(cfg: BumpConfig, root: string, log: Logger, notes: str
   return new LocalGitStore(root, cfg.remote, { log, env: auth.env, secrets: auth.secrets });
 }
 
-async function bumpInPlace(cfg: BumpConfig, targets: ImageTarget[], log: Logger, notes: string[]): Promise<{ plan: BumpPlan; outputs: BumpOutputs; headline: string }> {
+async function bumpInPlace(cfg: BumpConfig, targets: ImageTarget[], log: Logger, notes: string[]): Promise<ModeOutcome> {
   const root = resolve(cfg.path);
   const { files, explicit } = await workingTreeFiles(root, cfg.files);
   const plan = planBump(files, explicit, cfg, targets);
@@ -312,7 +318,7 @@ function headline(targets: readonly ImageTarget[], plan: BumpPlan, where = ''): 
   return `${what} in ${plan.changed.length} file(s)${where}.`;
 }
 
-async function bumpAndPush(cfg: BumpConfig, targets: ImageTarget[], log: Logger, notes: string[]): Promise<{ plan: BumpPlan; outputs: BumpOutputs; headline: string }> {
+async function bumpAndPush(cfg: BumpConfig, targets: ImageTarget[], log: Logger, notes: string[]): Promise<ModeOutcome> {
   const root = resolve(cfg.path);
   const store = await localStore(cfg, root, log, notes);
   const branch = cfg.branch ?? (await store.currentBranch());
@@ -331,7 +337,7 @@ async function bumpAndPush(cfg: BumpConfig, targets: ImageTarget[], log: Logger,
   };
 }
 
-async function bumpPullRequest(cfg: BumpConfig, targets: ImageTarget[], log: Logger, notes: string[]): Promise<{ plan: BumpPlan; outputs: BumpOutputs; headline: string }> {
+async function bumpPullRequest(cfg: BumpConfig, targets: ImageTarget[], log: Logger, notes: string[]): Promise<ModeOutcome> {
   // Octokit and its plugins load only for the modes that talk to GitHub.
   const { GitHubRepository } = await import('../adapters/github.ts');
   const gh = new GitHubRepository({ token: cfg.token!, apiUrl: cfg.apiUrl, owner: cfg.owner!, repo: cfg.repo!, log, ...(cfg.githubTiming ? { timing: cfg.githubTiming } : {}) });
@@ -389,7 +395,6 @@ export async function runBump(cfg: BumpConfig, log: Logger): Promise<StageResult
   if (cfg.token) log.secret(cfg.token);
   try {
     return await timed<BumpOutputs>(BUMP_STAGE, async () => {
-      const began = performance.now();
       const run = cfg.mode === 'none' ? bumpInPlace : cfg.mode === 'push' ? bumpAndPush : bumpPullRequest;
       const { plan, outputs, headline: line } = await run(cfg, targets, log, notes);
       notes.push(...plan.warnings);
@@ -399,7 +404,7 @@ export async function runBump(cfg: BumpConfig, log: Logger): Promise<StageResult
         outputs,
         findings: [],
         notes,
-        summaryMarkdown: summaryMarkdown('passed', line, plan, notes, Math.round(performance.now() - began)),
+        summaryMarkdown: summaryMarkdown('passed', line, plan, notes, Math.round(performance.now() - start)),
       };
     });
   } catch (error) {
