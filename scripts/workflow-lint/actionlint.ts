@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Finding } from './finding.ts';
+import type { AllowedFinding, Finding } from './finding.ts';
 
 type Lint = (input: string, path: string) => Array<{ file: string; line: number; column: number; message: string; kind: string }>;
 // The repository's lib (ES2024, no DOM) has no WebAssembly typings: the few members used here.
@@ -89,9 +89,9 @@ export function falsePositiveReason(kind: string, message: string): string | und
  * Lints workflow texts (`file` is only used for messages; the wasm build reads no files, so it
  * cannot see local actions or action.yml: the schema and graph checks cover those).
  */
-export async function runActionlint(files: ReadonlyArray<{ file: string; text: string }>): Promise<{ findings: Finding[]; filtered: Array<Finding & { reason: string }> }> {
+export async function runActionlint(files: ReadonlyArray<{ file: string; text: string }>): Promise<{ findings: Finding[]; filtered: AllowedFinding[] }> {
   const findings: Finding[] = [];
-  const filtered: Array<Finding & { reason: string }> = [];
+  const filtered: AllowedFinding[] = [];
   for (const { file, text } of files) {
     const lint = await freshLinter();
     for (const r of lint(text, file)) {

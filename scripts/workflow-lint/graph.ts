@@ -7,6 +7,7 @@ import type { Node } from 'yaml';
 import type { Finding } from './finding.ts';
 import type { FileModel } from './model.ts';
 import { buildModel } from './model.ts';
+import type { Position } from './yaml-source.ts';
 import { child, entries, pair, parseYamlSource, str } from './yaml-source.ts';
 
 /** The repository name other repositories use in `uses: <owner>/<repo>/action-x@<ref>`. */
@@ -62,20 +63,23 @@ function actionFile(repoRoot: string, dir: string): string | undefined {
   return ['action.yml', 'action.yaml'].map((f) => join(repoRoot, dir, f)).find((p) => existsSync(p));
 }
 
+/** A `graph/*` finding at a position of the checked file. */
+function graphFinding(model: FileModel, p: Position, rule: string, message: string): Finding {
+  return { file: model.source.file, line: p.line, column: p.column, rule, message, tool: 'graph' };
+}
+
 /** Compares a call's `with:` against the target's inputs. */
 function checkWith(model: FileModel, where: string, target: string, usesNode: Node, withNode: Node | undefined, inputs: Map<string, InputSpec>, out: Finding[]): void {
   const given = new Map(entries(withNode).map(([k, , p]) => [k, p.key] as const));
   for (const [name, spec] of inputs) {
     if (spec.required && !spec.hasDefault && !given.has(name)) {
-      const p = model.source.pos(usesNode);
-      out.push({ file: model.source.file, line: p.line, column: p.column, rule: 'graph/missing-input', message: `${where}: ${target} requires input "${name}", which this call does not provide`, tool: 'graph' });
+      out.push(graphFinding(model, model.source.pos(usesNode), 'graph/missing-input', `${where}: ${target} requires input "${name}", which this call does not provide`));
     }
   }
   for (const [name, keyNode] of given) {
     if (!inputs.has(name)) {
-      const p = model.source.pos(keyNode);
       const known = [...inputs.keys()].join(', ') || '(none)';
-      out.push({ file: model.source.file, line: p.line, column: p.column, rule: 'graph/unknown-input', message: `${where}: ${target} has no input "${name}" (declared: ${known})`, tool: 'graph' });
+      out.push(graphFinding(model, model.source.pos(keyNode), 'graph/unknown-input', `${where}: ${target} has no input "${name}" (declared: ${known})`));
     }
   }
 }
@@ -92,10 +96,7 @@ function isReusableWorkflow(root: Node | undefined): boolean {
 export function checkGraph(model: FileModel, repoRoot: string): Finding[] {
   const out: Finding[] = [];
   const reusable = model.kind === 'workflow' && isReusableWorkflow(model.root);
-  const at = (node: Node, rule: string, message: string): void => {
-    const p = model.source.pos(node);
-    out.push({ file: model.source.file, line: p.line, column: p.column, rule, message, tool: 'graph' });
-  };
+  const at = (node: Node, rule: string, message: string): void => { out.push(graphFinding(model, model.source.pos(node), rule, message)); };
   /** Declared outputs of our own actions, by `<job id or ''>/<step id>`. */
   const stepOutputs = new Map<string, { target: string; outputs: Set<string> }>();
   for (const step of model.steps) {
@@ -151,11 +152,8 @@ function checkStepOutputs(model: FileModel, stepOutputs: Map<string, { target: s
     for (const m of text.matchAll(re)) {
       const known = stepOutputs.get(`${jobId}/${m[1]}`);
       if (!known || known.outputs.has(m[2]!)) continue;
-      const p = model.source.at(node.range[0] + m.index);
-      out.push({
-        file: model.source.file, line: p.line, column: p.column, rule: 'graph/unknown-output', tool: 'graph',
-        message: `steps.${m[1]}.outputs.${m[2]}: ${known.target} has no output "${m[2]}" (declared: ${[...known.outputs].join(', ') || '(none)'})`,
-      });
+      out.push(graphFinding(model, model.source.at(node.range[0] + m.index), 'graph/unknown-output',
+        `steps.${m[1]}.outputs.${m[2]}: ${known.target} has no output "${m[2]}" (declared: ${[...known.outputs].join(', ') || '(none)'})`));
     }
   }
 }

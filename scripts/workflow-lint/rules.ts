@@ -2,7 +2,7 @@
 // workflow or action.yml. Each rule is a pure function of the parsed file: no I/O, no tools.
 import { isMap, isScalar } from 'yaml';
 import type { Node } from 'yaml';
-import type { Finding } from './finding.ts';
+import type { AllowedFinding, Finding } from './finding.ts';
 import type { FileModel, JobView, StepView } from './model.ts';
 import type { Position, YamlSource } from './yaml-source.ts';
 import { child, entries, items, pair, str, trailingComment } from './yaml-source.ts';
@@ -92,12 +92,17 @@ function checkGithubEnv(m: FileModel, step: StepView, out: Finding[]): void {
   }
 }
 
+/** Matches of a global `re` anywhere in the file text, with their position, skipping comment lines. */
+function* uncommentedMatches(source: YamlSource, re: RegExp): Generator<{ text: string; p: Position }> {
+  for (const match of source.text.matchAll(re)) {
+    const p = source.at(match.index);
+    if (!/^\s*#/.test(source.lines[p.line - 1] ?? '')) yield { text: match[0], p };
+  }
+}
+
 function checkInsecureCommands(m: FileModel, out: Finding[]): void {
-  const re = /ACTIONS_ALLOW_UNSECURE_COMMANDS|::(set-env|add-path|set-output)\b/g;
-  for (const match of m.source.text.matchAll(re)) {
-    const p = m.source.at(match.index);
-    if (/^\s*#/.test(m.source.lines[p.line - 1] ?? '')) continue;
-    out.push(finding(m.source, p, 'P-08', `"${match[0]}" re-enables deprecated, injectable workflow commands; write outputs to $GITHUB_OUTPUT (or core.setOutput)`));
+  for (const { text, p } of uncommentedMatches(m.source, /ACTIONS_ALLOW_UNSECURE_COMMANDS|::(set-env|add-path|set-output)\b/g)) {
+    out.push(finding(m.source, p, 'P-08', `"${text}" re-enables deprecated, injectable workflow commands; write outputs to $GITHUB_OUTPUT (or core.setOutput)`));
   }
 }
 
@@ -204,11 +209,8 @@ function checkAppToken(m: FileModel, step: StepView, out: Finding[]): void {
 }
 
 function checkAwsKeys(m: FileModel, out: Finding[]): void {
-  const re = /aws-(access-key-id|secret-access-key)\s*:|secrets\.AWS_(SECRET_ACCESS_KEY|ACCESS_KEY_ID)\b/gi;
-  for (const match of m.source.text.matchAll(re)) {
-    const p = m.source.at(match.index);
-    if (/^\s*#/.test(m.source.lines[p.line - 1] ?? '')) continue;
-    out.push(finding(m.source, p, 'P-29', `"${match[0].replace(/\s*:$/, '')}": AWS access must come from an OIDC role (id-token: write + role-to-assume), never long-lived keys`));
+  for (const { text, p } of uncommentedMatches(m.source, /aws-(access-key-id|secret-access-key)\s*:|secrets\.AWS_(SECRET_ACCESS_KEY|ACCESS_KEY_ID)\b/gi)) {
+    out.push(finding(m.source, p, 'P-29', `"${text.replace(/\s*:$/, '')}": AWS access must come from an OIDC role (id-token: write + role-to-assume), never long-lived keys`));
   }
 }
 
@@ -257,7 +259,7 @@ function checkTimeout(m: FileModel, job: JobView, out: Finding[]): void {
  * Applies every rule to one file. Returns the findings and, separately, the findings that an
  * allowable rule's `# lint-allow <rule>: <reason>` comment accepted (so the CLI can list them).
  */
-export function checkRules(m: FileModel): { findings: Finding[]; allowed: Array<Finding & { reason: string }> } {
+export function checkRules(m: FileModel): { findings: Finding[]; allowed: AllowedFinding[] } {
   const out: Finding[] = [];
   for (const step of m.steps) {
     checkRunExpression(m, step, out);
@@ -287,7 +289,7 @@ export function checkRules(m: FileModel): { findings: Finding[]; allowed: Array<
   }
   const allowable = new Set(RULES.filter((r) => r.allowable).map((r) => r.id));
   const findings: Finding[] = [];
-  const allowed: Array<Finding & { reason: string }> = [];
+  const allowed: AllowedFinding[] = [];
   for (const f of out) {
     const reason = allowable.has(f.rule) ? allowReason(m.source, f.line, f.rule) : undefined;
     if (reason) allowed.push({ ...f, reason });

@@ -30,9 +30,9 @@ function envKeys(node: Node | undefined): string[] {
   return entries(node).map(([k]) => k);
 }
 
-function shellOf(m: FileModel, step: StepView): string {
+/** The step's shell: its own `shell:`, else the job's, else the workflow's `defaults.run.shell`, else bash. */
+function shellOf(m: FileModel, step: StepView, job: Node | undefined): string {
   if (step.shell) return step.shell;
-  const job = step.jobId ? child(child(m.root, 'jobs'), step.jobId) : undefined;
   return str(child(child(child(job, 'defaults'), 'run'), 'shell'))
     ?? str(child(child(child(m.root, 'defaults'), 'run'), 'shell'))
     ?? 'bash';
@@ -43,7 +43,8 @@ export function extractScripts(m: FileModel): ExtractedScript[] {
   const out: ExtractedScript[] = [];
   for (const step of m.steps) {
     if (step.run === undefined || !step.runNode || !isScalar(step.runNode)) continue;
-    const shellName = shellOf(m, step).split(/\s+/)[0];
+    const job = step.jobId ? child(child(m.root, 'jobs'), step.jobId) : undefined;
+    const shellName = shellOf(m, step, job).split(/\s+/)[0];
     if (shellName !== 'bash' && shellName !== 'sh') continue;
     const node = step.runNode;
     const header = m.source.pos(node).line;
@@ -51,7 +52,6 @@ export function extractScripts(m: FileModel): ExtractedScript[] {
     const firstLine = literal ? header + 1 : header;
     const firstText = m.source.lines[firstLine - 1] ?? '';
     const indent = literal ? (/^\s*/.exec(firstText)?.[0].length ?? 0) : m.source.pos(node).column - 1;
-    const job = step.jobId ? child(child(m.root, 'jobs'), step.jobId) : undefined;
     const envNames = new Set([...envKeys(step.envNode), ...envKeys(child(job, 'env')), ...envKeys(child(m.root, 'env'))]);
     out.push({
       file: m.source.file,
@@ -75,6 +75,14 @@ interface ShellcheckComment {
   message: string;
 }
 
+/** Runs `shellcheck <args> --format=json1 -` on `input`; `label` names the script in a failure. */
+async function shellcheckComments(args: readonly string[], input: string, label: string): Promise<ShellcheckComment[]> {
+  const r = await run('shellcheck', [...args, '--format=json1', '-'], { input, allowFailure: true, timeoutMs: 60_000 });
+  // Exit 1 means "comments found"; anything else is shellcheck itself failing.
+  if (r.code !== 0 && r.code !== 1) throw new Error(`shellcheck failed on ${label} (exit ${r.code}): ${r.stderr.trim()}`);
+  return (JSON.parse(r.stdout || '{"comments":[]}') as { comments: ShellcheckComment[] }).comments;
+}
+
 /**
  * Runs `shellcheck --format=json1` on each script (argument arrays, script on stdin).
  * Drops SC2154 ("referenced but not assigned") for names that an `env:` block sets.
@@ -83,10 +91,7 @@ interface ShellcheckComment {
 export async function runShellcheck(scripts: readonly ExtractedScript[]): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const s of scripts) {
-    const r = await run('shellcheck', [`--shell=${s.shell}`, '--format=json1', '-'], { input: s.script, allowFailure: true, timeoutMs: 60_000 });
-    if (r.code !== 0 && r.code !== 1) throw new Error(`shellcheck failed on ${s.file} ${s.where} (exit ${r.code}): ${r.stderr.trim()}`);
-    const comments = (JSON.parse(r.stdout || '{"comments":[]}') as { comments: ShellcheckComment[] }).comments;
-    for (const c of comments) {
+    for (const c of await shellcheckComments([`--shell=${s.shell}`], s.script, `${s.file} ${s.where}`)) {
       if (c.code === 2154 && s.envNames.has(c.message.split(' ')[0] ?? '')) continue;
       const line = s.lineExact ? s.firstLine + c.line - 1 : s.firstLine;
       out.push({
@@ -125,12 +130,8 @@ export async function runShellcheckFiles(paths: readonly string[], repoRoot: str
   const out: Finding[] = [];
   for (const path of paths) {
     const text = readFileSync(path, 'utf8');
-    const args = ['--format=json1', '-'];
-    if (!text.startsWith('#!')) args.unshift('--shell=bash');
-    const r = await run('shellcheck', args, { input: text, allowFailure: true, timeoutMs: 60_000 });
     const file = relative(repoRoot, path);
-    if (r.code !== 0 && r.code !== 1) throw new Error(`shellcheck failed on ${file} (exit ${r.code}): ${r.stderr.trim()}`);
-    for (const c of (JSON.parse(r.stdout || '{"comments":[]}') as { comments: ShellcheckComment[] }).comments) {
+    for (const c of await shellcheckComments(text.startsWith('#!') ? [] : ['--shell=bash'], text, file)) {
       out.push({ file, line: c.line, column: c.column, rule: `SC${c.code}`, message: `${c.level}: ${c.message}`, tool: 'shellcheck' });
     }
   }
