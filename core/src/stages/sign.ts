@@ -1,8 +1,7 @@
-import { createReadStream, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createReadStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
-import { isEcrPublicHost, parseEcrHost } from '../domain/ecr-host.ts';
+import { ECR_PUSH_ACTIONS, isEcrPublicHost, parseEcrHost } from '../domain/ecr-host.ts';
 import { GateError, InputError } from '../domain/errors.ts';
 import { imageName, parseImageRef, parseRepositoryRef, validateDigest, validateTag } from '../domain/image-ref.ts';
 import type { ImageRef } from '../domain/image-ref.ts';
@@ -24,6 +23,7 @@ import type { RetryPolicy } from '../adapters/retry.ts';
 import type { Logger } from '../report/logger.ts';
 import { markdownTable } from '../report/render.ts';
 import type { StageResult } from '../report/result.ts';
+import { writeFileAtomic } from '../report/summary-file.ts';
 
 /**
  * The signing gate: the digest that is signed is the digest that is pushed, and no tag is written
@@ -118,7 +118,7 @@ export function isLoopbackHost(host: string): boolean {
 
 /** ECR Public needs the ecr-public API (auth only in us-east-1): refused up front, naming the input. */
 function refuseEcrPublic(ref: ImageRef, input: string): void {
-  if (ref.registry && isEcrPublicHost(ref.registry) && !parseEcrHost(ref.registry)) {
+  if (ref.registry && isEcrPublicHost(ref.registry)) {
     throw new InputError(input, 'is on ECR Public (public.ecr.aws), which needs the ecr-public API in us-east-1; push to a private ECR registry, or give username and password');
   }
 }
@@ -137,11 +137,15 @@ interface Connection {
   current(): RegistryCredentials | undefined;
 }
 
+/** ECR auth: asked for (`ecr` settings), or implied by an ECR host when no username/password is given. */
+function usesEcr(host: string, cfg: { registryAuth?: RegistryCredentials; ecr?: EcrConfig }): boolean {
+  return cfg.ecr !== undefined || (parseEcrHost(host) !== undefined && !cfg.registryAuth);
+}
+
 /** Shared by sign and verify: picks ECR or username/password auth and builds the registry client. */
 async function connect(ref: ImageRef, cfg: { registryAuth?: RegistryCredentials; ecr?: EcrConfig; insecure?: boolean; retry?: RetryPolicy; tagMutability?: TagMutability }, log: Logger, forPush: boolean, notes: string[]): Promise<Connection> {
   const host = ref.registry!;
   const ecrHost = parseEcrHost(host);
-  const useEcr = cfg.ecr !== undefined || (ecrHost !== undefined && !cfg.registryAuth);
   const insecure = cfg.insecure ?? isLoopbackHost(host);
   let credentials: CredentialSource | undefined;
   let current: RegistryCredentials | undefined;
@@ -152,7 +156,7 @@ async function connect(ref: ImageRef, cfg: { registryAuth?: RegistryCredentials;
     log.secret(auth.password);
     current = auth;
     credentials = async () => auth;
-  } else if (useEcr) {
+  } else if (usesEcr(host, cfg)) {
     const region = cfg.ecr?.region ?? ecrHost?.region;
     if (!region) throw new InputError('aws-region', `is required: ${host} is not an ECR host, so the region cannot be read from it`);
     const { createEcrApi, DEFAULT_CREATE_SETTINGS } = await import('../adapters/ecr.ts');
@@ -178,31 +182,27 @@ async function connect(ref: ImageRef, cfg: { registryAuth?: RegistryCredentials;
   return { client, mutability, current: () => current };
 }
 
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
 /** Checks that some signature in the `.sig` manifest verifies for `digest`; returns the failure reasons otherwise. */
-async function verifyStoredSignature(client: RegistryClient, digest: string, publicKey: KeyObject, dockerReference: string, annotations?: Record<string, string>): Promise<{ ok: boolean; reasons: string[]; sigDigest?: string }> {
+async function verifyStoredSignature(client: RegistryClient, digest: string, publicKey: KeyObject, dockerReference: string, annotations?: Record<string, string>): Promise<{ ok: boolean; reasons: string[] }> {
   const sig = await client.getManifest(signatureTag(digest));
   if (!sig) return { ok: false, reasons: [`no signature manifest under tag ${signatureTag(digest)}`] };
   const reasons: string[] = [];
   for (const layer of parseSignatureManifest(sig.bytes)) {
     const payload = await client.getBlob(layer.payloadDigest);
     const verdict = verifySignature(payload, Buffer.from(layer.signature, 'base64'), publicKey, { digest, dockerReference, annotations });
-    if (verdict.ok) return { ok: true, reasons: [], sigDigest: sig.digest };
+    if (verdict.ok) return { ok: true, reasons: [] };
     reasons.push(verdict.reason);
   }
   return { ok: false, reasons: reasons.length ? reasons : ['the signature manifest holds no cosign signature layer'] };
 }
 
+/** The registry-side push actions: what a 403 from the ECR registry (not its API) points at. */
+const ECR_REGISTRY_ACTIONS = ECR_PUSH_ACTIONS.filter((a) => a !== 'ecr:GetAuthorizationToken' && a !== 'ecr:DescribeRepositories');
+
 /** Explains a registry error: a 403 on ECR lists the IAM actions. */
 function explain(error: unknown, ecr: boolean): Error {
   if (error instanceof RegistryError && error.status === 403 && ecr) {
-    return new Error(`${error.message}. The role needs ecr:BatchCheckLayerAvailability, ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload, ecr:PutImage, ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repository (a missing InitiateLayerUpload often shows up as a bare EOF).`, { cause: error });
+    return new Error(`${error.message}. The role needs ${ECR_REGISTRY_ACTIONS.slice(0, -1).join(', ')} and ${ECR_REGISTRY_ACTIONS.at(-1)} on the repository (a missing InitiateLayerUpload often shows up as a bare EOF).`, { cause: error });
   }
   return error as Error;
 }
@@ -256,7 +256,7 @@ export async function runSignAndPush(cfg: SignConfig, log: Logger): Promise<Stag
     // Sign, write, read back, verify with the configured key: the gate before any push.
     const payload = buildPayload(dockerReference, digest, { ...cfg.annotations, ...(tags.length ? { tags: tags.join(',') } : {}) });
     const signature = signPayload(payload, privateKey);
-    writeAtomically(cfg.signatureFile, `${JSON.stringify(signatureRecord(payload, signature, privateKey), null, 2)}\n`);
+    await writeFileAtomic(cfg.signatureFile, `${JSON.stringify(signatureRecord(payload, signature, privateKey), null, 2)}\n`);
     const record = parseSignatureRecord(readFileSync(cfg.signatureFile, 'utf8'));
     const verdict = verifySignature(record.payloadBytes, record.signatureBytes, verifyKey, { digest, dockerReference });
     if (!verdict.ok) {
@@ -269,7 +269,7 @@ export async function runSignAndPush(cfg: SignConfig, log: Logger): Promise<Stag
       return done('passed');
     }
 
-    const ecrUsed = cfg.ecr !== undefined || (parseEcrHost(ref.registry!) !== undefined && !cfg.registryAuth);
+    const ecrUsed = usesEcr(ref.registry!, cfg);
     try {
       const conn = await connect(ref, cfg, log, true, notes);
       const { client, mutability } = conn;

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDockerd } from '../../src/local/dockerd.ts';
@@ -136,6 +138,22 @@ describe('sign and push with ECR auth', () => {
     expect(result.error).toMatch(/ecr:GetAuthorizationToken.*ecr:InitiateLayerUpload.*ecr:PutImage/);
     expect(fake.calls).toHaveLength(1);
     expect(await client('ecr/denied').listTags()).toEqual([]);
+  });
+
+  it('a 403 from the ECR registry names the registry-side IAM actions; nothing is pushed (loopback fake)', async () => {
+    // The data plane refuses everything, as ECR does for a role without the layer/image actions.
+    const forbidden = createServer((req, res) => req.resume().on('end', () => res.writeHead(403, { 'content-type': 'application/json' }).end('{"errors":[{"code":"DENIED","message":"not authorized"}]}')));
+    await new Promise<void>((r) => forbidden.listen(0, '127.0.0.1', () => r()));
+    const host = `127.0.0.1:${(forbidden.address() as AddressInfo).port}`;
+    try {
+      fake = await startFakeEcr({ passwords: ['p'], proxyHost: host });
+      const result = await runSignAndPush(config('ecr/forbidden', { repository: `${host}/ecr/forbidden` }), createMemoryLogger());
+      expect(result.status).toBe('failed');
+      expect(result.error).toContain('head manifest v1: HTTP 403. The role needs ecr:BatchCheckLayerAvailability, ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload, ecr:PutImage, ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repository');
+      expect(result.error).toMatch(/No tag was written\.$/);
+    } finally {
+      await new Promise((r) => forbidden.close(r));
+    }
   });
 
   it('an IMMUTABLE repository: same digest is a no-op, a different digest is refused naming both (loopback fake)', async () => {
