@@ -10,7 +10,7 @@ import { createPublicKey } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, trivyFixtures } from '../test/support/paths.ts';
-import { inputEnvName } from '../test/support/runner.ts';
+import { runnerEnvironment } from '../test/support/runner.ts';
 import { example } from '../test/build/webhook-examples.ts';
 import { buildPayload, generateKeyPair, signatureRecord, signPayload } from '../src/domain/signature.ts';
 
@@ -92,14 +92,11 @@ const metricsPort = (server.address() as AddressInfo).port;
 
 /** Spawns `args`; resolves with ms from spawn to the first GITHUB_OUTPUT write (or to exit for the baseline). */
 function measure(args: string[], invocation: Invocation | undefined): Promise<{ ms: number; ok: boolean; detail: string }> {
-  const dir = mkdtempSync(join(scratch, 'run-'));
-  const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary'), GITHUB_STATE: join(dir, 'state') };
-  for (const f of Object.values(files)) writeFileSync(f, '');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, RUNNER_TEMP: dir, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: invocation?.cwd ?? repoRoot, ...files,
-    ...Object.fromEntries(Object.entries(invocation?.inputs ?? {}).map(([k, v]) => [inputEnvName(k), v])),
-    ...invocation?.env,
-  };
+  const { env, files } = runnerEnvironment(invocation?.inputs ?? {}, {
+    dir: mkdtempSync(join(scratch, 'run-')),
+    ...(invocation?.cwd ? { cwd: invocation.cwd } : {}),
+    ...(invocation?.env ? { env: invocation.env } : {}),
+  });
   return new Promise((resolve) => {
     const start = performance.now();
     const child = spawn(process.execPath, args, { cwd: invocation?.cwd ?? repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });

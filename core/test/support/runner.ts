@@ -40,18 +40,22 @@ export function inputEnvName(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
+/** The files and variables the runner gives an action, built in a fresh temp dir. */
+export interface RunnerEnvironment {
+  env: Record<string, string>;
+  files: { GITHUB_OUTPUT: string; GITHUB_STEP_SUMMARY: string; GITHUB_STATE: string };
+}
+
 /**
- * Runs a bundled action (`<action>/dist/index.js`, or `dist/post/index.js` with `entry: 'post'`)
- * exactly as the runner does: `node` (this Node 24), `INPUT_*` variables, and fresh
- * `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, `GITHUB_STATE` files whose contents are returned parsed.
- * `state` becomes `STATE_*` variables (what the runner passes to a post step).
+ * The environment the runner gives a JavaScript action: `PATH`, `HOME`, `RUNNER_TEMP`,
+ * `GITHUB_ACTIONS`, `GITHUB_WORKSPACE`, empty `GITHUB_OUTPUT` / `GITHUB_STEP_SUMMARY` /
+ * `GITHUB_STATE` files, `INPUT_*` for `inputs` and `STATE_*` for `state`, then `env` over all.
  */
-export function runBundledAction(
-  action: string,
+export function runnerEnvironment(
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; cwd?: string; entry?: 'main' | 'post'; state?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<RunnerResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'trunkline-runner-'));
+  options: { env?: Record<string, string>; cwd?: string; state?: Record<string, string>; dir?: string } = {},
+): RunnerEnvironment {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'trunkline-runner-'));
   const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary'), GITHUB_STATE: join(dir, 'state') };
   for (const f of Object.values(files)) writeFileSync(f, '');
   const env: Record<string, string> = {
@@ -65,6 +69,21 @@ export function runBundledAction(
     ...Object.fromEntries(Object.entries(options.state ?? {}).map(([k, v]) => [`STATE_${k}`, v])),
     ...options.env,
   };
+  return { env, files };
+}
+
+/**
+ * Runs a bundled action (`<action>/dist/index.js`, or `dist/post/index.js` with `entry: 'post'`)
+ * exactly as the runner does: `node` (this Node 24), `INPUT_*` variables, and fresh
+ * `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, `GITHUB_STATE` files whose contents are returned parsed.
+ * `state` becomes `STATE_*` variables (what the runner passes to a post step).
+ */
+export function runBundledAction(
+  action: string,
+  inputs: Record<string, string>,
+  options: { env?: Record<string, string>; cwd?: string; entry?: 'main' | 'post'; state?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunnerResult> {
+  const { env, files } = runnerEnvironment(inputs, options);
   const script = join(repoRoot, action, 'dist', ...(options.entry === 'post' ? ['post'] : []), 'index.js');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script], { cwd: options.cwd ?? repoRoot, env });
