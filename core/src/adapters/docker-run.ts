@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker } from './docker.ts';
+import type { RunResult } from './process.ts';
 
 /**
  * Running a container under test: start it labelled and uniquely named, watch its state, read
@@ -57,16 +58,26 @@ export function uniqueContainerName(prefix: string, runId: string, attempt: stri
   return `${clean(prefix)}-${clean(runId)}-${clean(attempt)}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The daemon's version, or `DockerRunError` with the client's first stderr line (no daemon, no CLI). */
-export async function dockerServerVersion(timeoutMs = 15_000): Promise<string> {
+/**
+ * `docker <args>`, resolving with its trimmed stdout. Every failure (non-zero exit, timeout, no
+ * CLI) rejects as `DockerRunError`, whose `firstLine` is the first stderr line, else
+ * `fallback(stdout)`, else the exit code. (No stdout fallback by default: `docker run -d` prints
+ * the container id there even when the start fails.)
+ */
+async function dockerStdout(args: readonly string[], timeoutMs: number, fallback: (stdout: string) => string = () => ''): Promise<string> {
+  let r: RunResult;
   try {
-    const r = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs, allowFailure: true });
-    if (r.code !== 0) throw new DockerRunError(`docker version exited ${r.code}`, firstLine(r.stderr) || firstLine(r.stdout) || `exit code ${r.code}`);
-    return r.stdout.trim();
+    r = await docker(args, { timeoutMs, allowFailure: true });
   } catch (error) {
-    if (error instanceof DockerRunError) throw error;
     throw new DockerRunError((error as Error).message, firstLine((error as Error).message));
   }
+  if (r.code !== 0) throw new DockerRunError(`docker ${args[0]} exited ${r.code}`, firstLine(r.stderr) || fallback(r.stdout) || `exit code ${r.code}`);
+  return r.stdout.trim();
+}
+
+/** The daemon's version, or `DockerRunError` with the client's first stderr line (no daemon, no CLI). */
+export function dockerServerVersion(timeoutMs = 15_000): Promise<string> {
+  return dockerStdout(['version', '--format', '{{.Server.Version}}'], timeoutMs, firstLine);
 }
 
 /** The `docker run -d` argv for a spec (exported for tests; the env file path is passed in). */
@@ -89,12 +100,7 @@ export async function startContainer(spec: ContainerSpec, timeoutMs = 300_000): 
   const envFile = join(dir, 'env');
   try {
     writeFileSync(envFile, Object.entries(spec.env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
-    const r = await docker(runArgs(spec, envFile), { timeoutMs, allowFailure: true });
-    if (r.code !== 0) throw new DockerRunError(`docker run exited ${r.code}`, firstLine(r.stderr) || `exit code ${r.code}`);
-    return r.stdout.trim();
-  } catch (error) {
-    if (error instanceof DockerRunError) throw error;
-    throw new DockerRunError((error as Error).message, firstLine((error as Error).message));
+    return await dockerStdout(runArgs(spec, envFile), timeoutMs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
