@@ -14,7 +14,7 @@ export interface LintProblem {
 export interface PromtoolResult {
   exitCode: number;
   problems: LintProblem[];
-  /** Set when promtool could not parse the exposition (exit 1). */
+  /** Set when promtool could not parse the exposition (exit 1) or failed otherwise: its first stderr line, else the exit code. */
   parseError?: string;
 }
 
@@ -40,5 +40,5 @@ export async function promtoolCheckMetrics(binary: string, exposition: string, t
   const r = await run(binary, ['check', 'metrics'], { input: exposition, timeoutMs, allowFailure: true });
   if (r.code === 0) return { exitCode: 0, problems: [] };
   if (r.code === 3) return { exitCode: 3, problems: parseLintOutput(r.stderr) };
-  return { exitCode: r.code, problems: [], parseError: r.stderr.trim().split('\n')[0] ?? `exit code ${r.code}` };
+  return { exitCode: r.code, problems: [], parseError: r.stderr.trim().split('\n')[0] || `exit code ${r.code}` };
 }

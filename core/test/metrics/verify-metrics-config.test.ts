@@ -6,7 +6,7 @@ import {
 } from '../../src/domain/verify-metrics-config.ts';
 import { expositionFormatOf, statusMatches } from '../../src/stages/verify-metrics.ts';
 import { parsePortOutput, runArgs, uniqueContainerName } from '../../src/adapters/docker-run.ts';
-import { parseLintOutput } from '../../src/adapters/promtool.ts';
+import { parseLintOutput, promtoolCheckMetrics } from '../../src/adapters/promtool.ts';
 import { verifyMetricsConfigFromArgv } from '../../src/cli/commands/verify-metrics.ts';
 
 function e15(fn: () => unknown): string {
@@ -111,9 +111,11 @@ describe('docker-run and promtool helpers', () => {
       'run', '-d', '--name', 'vm-1-1-abcdef', '--label', 'org.trunkline.verify-metrics=42', '--env-file', '/tmp/env',
       '--publish', '127.0.0.1::8080', '--read-only', 'app:1',
     ]);
-    const host = runArgs({ ...base, network: 'host' }, '/tmp/env');
-    expect(host).toContain('host');
-    expect(host).not.toContain('--publish');
+    const host = runArgs({ ...base, network: 'host', publishPort: 8080 }, '/tmp/env');
+    expect(host).toEqual([
+      'run', '-d', '--name', 'vm-1-1-abcdef', '--label', 'org.trunkline.verify-metrics=42', '--env-file', '/tmp/env',
+      '--network', 'host', '--read-only', 'app:1',
+    ]);
     expect(host.join(' ')).not.toContain('SECRET');
   });
 
@@ -127,6 +129,20 @@ describe('docker-run and promtool helpers', () => {
     const a = uniqueContainerName('vm', '123/x', '1');
     expect(a).toMatch(/^vm-123-x-1-[0-9a-f]{6}$/);
     expect(uniqueContainerName('vm', '123/x', '1')).not.toBe(a);
+  });
+
+  it('reports what the real promtool says: problems (exit 3), a parse error (exit 1)', async () => {
+    expect(await promtoolCheckMetrics('promtool', '# HELP x_total a\n# TYPE x_total gauge\nx_total 1\n')).toEqual({
+      exitCode: 3, problems: [{ metric: 'x_total', problem: 'non-counter metrics should not have "_total" suffix' }],
+    });
+    const broken = await promtoolCheckMetrics('promtool', 'x{a="1" 1\n');
+    expect(broken.exitCode).toBe(1);
+    expect(broken.parseError).toMatch(/parsing error in line 1/);
+  });
+
+  it('never reports a silent promtool failure as a clean lint', async () => {
+    // `false` stands in for a promtool that exits non-zero without a word (a broken install).
+    expect(await promtoolCheckMetrics('false', 'x 1\n')).toEqual({ exitCode: 1, problems: [], parseError: 'exit code 1' });
   });
 
   it('splits promtool problems into metric and text', () => {
