@@ -2,9 +2,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { external } from '../report/external-time.ts';
-
-/** Waiting on the container counts as external time (see report/external-time.ts), not stage overhead. */
-const sleep = (ms: number): Promise<void> => external(() => sleepFor(ms));
 import type { Logger } from '../report/logger.ts';
 import type { Finding, StageResult } from '../report/result.ts';
 import { ExpositionError, decodeExposition, formatValue, parseExposition } from '../domain/exposition.ts';
@@ -24,6 +21,9 @@ import type { VerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
 import { writeFileAtomic } from '../report/summary-file.ts';
 import { markdownTable, outputToString } from '../report/render.ts';
 
+/** Waiting on the container counts as external time (see report/external-time.ts), not stage overhead. */
+const sleep = (ms: number): Promise<void> => external(() => sleepFor(ms));
+
 /**
  * Stage `verify-metrics`: run the image (or use a running service at `baseUrl`), wait for
  * readiness while watching for an early exit, send probe requests, scrape `/metrics` until the
@@ -33,8 +33,8 @@ import { markdownTable, outputToString } from '../report/render.ts';
  * messages E01–E15 §11.6).
  */
 
-export type { LintMode, MetricsNetwork, VerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
-export { DEFAULT_DOCKER_ARGS, DEFAULT_EXPECTATION, DEFAULT_LINT_IGNORE, MetricsInputError, defaultVerifyMetricsConfig, verifyMetricsConfigFromInputs } from '../domain/verify-metrics-config.ts';
+export type { VerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
+export { defaultVerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
 
 /** Outputs, named exactly as the action's outputs (§11.3). */
 export type VerifyMetricsOutputs = {
@@ -98,7 +98,6 @@ export async function runVerifyMetrics(cfg: VerifyMetricsConfig, log: Logger): P
   const outputs: VerifyMetricsOutputs = {};
   const notes: string[] = [];
   const findings: Finding[] = [];
-  let results: ExpectationResult[] = [];
   let containerId: string | undefined;
   let error: MetricsCheckError | undefined;
   try {
@@ -109,12 +108,17 @@ export async function runVerifyMetrics(cfg: VerifyMetricsConfig, log: Logger): P
     outputs['ready-ms'] = readyMs;
     log.info(`ready after ${readyMs} ms (${target.baseUrl}${cfg.readinessPath})`);
     await sendProbes(cfg, target, log);
-    const scrape = await scrapeUntil(cfg, target, expectations, log, (r) => { results = r; outputs.results = r; });
+    const scrape = await scrapeUntil(cfg, target, expectations, log, (r) => { outputs.results = r; });
     outputs['series-count'] = scrape.exposition.samples.length;
     outputs['metrics-file'] = await saveScrape(cfg, scrape.text, containerId);
-    const failing = results.filter((r) => !r.pass);
-    for (const r of failing) findings.push({ id: r.expectation, message: failureMessage(r, expectations, scrape.exposition).message, severity: 'error' });
-    if (failing.length) throw failureMessage(failing[0]!, expectations, scrape.exposition);
+    let firstFailure: MetricsCheckError | undefined;
+    for (const r of scrape.results) {
+      if (r.pass) continue;
+      const failure = failureMessage(r, expectations, scrape.exposition);
+      findings.push({ id: r.expectation, message: failure.message, severity: 'error' });
+      firstFailure ??= failure;
+    }
+    if (firstFailure) throw firstFailure;
     const count = scrape.exposition.samples.length;
     if (count > cfg.maxSeries) throw new MetricsCheckError('E12', `${count} series exceed max-series ${cfg.maxSeries}`);
     // The shutdown check needs nothing from the lint: SIGTERM goes out while promtool reads the scrape.
@@ -140,9 +144,7 @@ export async function runVerifyMetrics(cfg: VerifyMetricsConfig, log: Logger): P
   }
   const durationMs = Math.round(performance.now() - start);
   // No log.error here: the door reports `error` once (an ::error:: annotation via setFailed, or the CLI table).
-  if (error) {
-    if (!findings.length) findings.push({ id: error.code, message: error.message.split('\n')[0]!, severity: 'error' });
-  }
+  if (error && !findings.length) findings.push({ id: error.code, message: error.message.split('\n')[0]!, severity: 'error' });
   const result: StageResult<VerifyMetricsOutputs> = {
     name: STAGE,
     status: error ? 'failed' : 'passed',
@@ -152,7 +154,7 @@ export async function runVerifyMetrics(cfg: VerifyMetricsConfig, log: Logger): P
     notes,
     ...(error ? { error: error.message } : {}),
   };
-  result.summaryMarkdown = verifyMetricsMarkdown(result, results, expectations.map((e) => e.source));
+  result.summaryMarkdown = verifyMetricsMarkdown(result, expectations.map((e) => e.source));
   return result;
 }
 
@@ -253,12 +255,14 @@ async function sendProbes(cfg: VerifyMetricsConfig, target: Target, log: Logger)
 interface Scrape {
   text: string;
   exposition: Exposition;
+  results: ExpectationResult[];
 }
 
 /**
  * Scrapes every 500 ms until every expectation holds or `expectTimeoutMs` passes (the server may
  * record a request only after the response finished, §7). A bad status, Content-Type or
- * exposition fails at once: retrying cannot fix it. Returns the last scrape.
+ * exposition fails at once: retrying cannot fix it. Returns the last scrape; `onResults` sees
+ * every evaluation, so a failure on a later scrape still reports the results of the one before.
  */
 async function scrapeUntil(
   cfg: VerifyMetricsConfig, target: Target, expectations: Expectation[], log: Logger, onResults: (r: ExpectationResult[]) => void,
@@ -268,7 +272,7 @@ async function scrapeUntil(
   let attempt = 0;
   for (;;) {
     attempt++;
-    let response: HttpResponse | undefined;
+    let response: HttpResponse;
     try {
       response = await httpGet(url, { timeoutMs: 5000, headers: { Accept: 'text/plain;version=0.0.4' } });
     } catch (e) {
@@ -283,21 +287,22 @@ async function scrapeUntil(
     const contentType = String(response.headers['content-type'] ?? '');
     const format = expositionFormatOf(contentType);
     if (!format) throw new MetricsCheckError('E07', `unexpected Content-Type "${contentType}" for ${cfg.metricsPath} (expected text/plain; version=0.0.4)`);
-    let scrape: Scrape;
+    let text: string;
+    let exposition: Exposition;
     try {
-      const text = decodeExposition(response.body);
-      scrape = { text, exposition: parseExposition(text, { format: format === 'openmetrics' ? 'openmetrics' : 'auto' }) };
+      text = decodeExposition(response.body);
+      exposition = parseExposition(text, { format: format === 'openmetrics' ? 'openmetrics' : 'auto' });
     } catch (e) {
       if (!(e instanceof ExpositionError)) throw e;
       if (e.kind === 'duplicate') throw new MetricsCheckError('E09', `duplicate series at line ${e.line}: ${e.reason.replace(/^duplicate series /, '')}`);
       throw new MetricsCheckError('E08', `exposition parse error at line ${e.line}: ${e.reason}: ${truncate(e.text, 120)}`);
     }
-    const results = evaluateAll(expectations, scrape.exposition);
+    const results = evaluateAll(expectations, exposition);
     onResults(results);
     const failing = results.filter((r) => !r.pass).length;
     if (failing === 0 || performance.now() >= deadline) {
-      log.info(`scrape ${attempt}: ${scrape.exposition.samples.length} series, ${results.length - failing}/${results.length} expectation(s) hold`);
-      return scrape;
+      log.info(`scrape ${attempt}: ${exposition.samples.length} series, ${results.length - failing}/${results.length} expectation(s) hold`);
+      return { text, exposition, results };
     }
     log.debug(`scrape ${attempt}: ${failing} expectation(s) do not hold yet`);
     await sleep(Math.max(0, Math.min(500, deadline - performance.now())));
@@ -383,7 +388,8 @@ async function cleanup(cfg: VerifyMetricsConfig, id: string, log: Logger, notes:
  * Job-summary section: status line, error, a row per expectation with its observed value (or
  * "not evaluated" when the run failed before a scrape could be read), notes and outputs.
  */
-export function verifyMetricsMarkdown(result: StageResult<VerifyMetricsOutputs>, results: readonly ExpectationResult[], expectations: readonly string[] = []): string {
+function verifyMetricsMarkdown(result: StageResult<VerifyMetricsOutputs>, expectations: readonly string[]): string {
+  const results = result.outputs.results ?? [];
   const icon = result.status === 'passed' ? '✅' : result.status === 'failed' ? '❌' : '⏭️';
   const parts = [`### ${icon} ${result.name}: ${result.status} (${result.durationMs} ms)`];
   if (result.error) parts.push(`**Error:** ${result.error.split('\n')[0]}`);
