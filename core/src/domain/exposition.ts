@@ -591,14 +591,10 @@ export function labelValue(labels: Labels, name: string): string | undefined {
   return Object.hasOwn(labels, name) ? labels[name] : undefined;
 }
 
-/** A canonical key for a series: the name plus its labels in name order (unambiguous for any values). */
-export function seriesKey(name: string, labels: Labels): string {
-  const pairs: string[] = [];
-  for (const k of Object.keys(labels)) pairs.push(k, labels[k]!);
-  return keyFromPairs(name, pairs);
-}
-
-/** `seriesKey` from a flat `[name1, value1, name2, value2, ...]` list (sorted in place). */
+/**
+ * A canonical key for a series (duplicate detection, histogram grouping): the name plus its labels
+ * in name order, from a flat `[name1, value1, name2, value2, ...]` list (sorted in place).
+ */
 function keyFromPairs(name: string, pairs: string[]): string {
   if (pairs.length === 0) return name;
   // Insertion sort of the (few) pairs by label name, in place, without allocating.
