@@ -28525,19 +28525,27 @@ function uniqueContainerName(prefix, runId, attempt) {
     const clean = (s) => s.replace(/[^a-zA-Z0-9_.-]/g, '-');
     return `${clean(prefix)}-${clean(runId)}-${clean(attempt)}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
 }
-/** The daemon's version, or `DockerRunError` with the client's first stderr line (no daemon, no CLI). */
-async function dockerServerVersion(timeoutMs = 15_000) {
+/**
+ * `docker <args>`, resolving with its trimmed stdout. Every failure (non-zero exit, timeout, no
+ * CLI) rejects as `DockerRunError`, whose `firstLine` is the first stderr line, else
+ * `fallback(stdout)`, else the exit code. (No stdout fallback by default: `docker run -d` prints
+ * the container id there even when the start fails.)
+ */
+async function dockerStdout(args, timeoutMs, fallback = () => '') {
+    let r;
     try {
-        const r = await docker_docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs, allowFailure: true });
-        if (r.code !== 0)
-            throw new DockerRunError(`docker version exited ${r.code}`, firstLine(r.stderr) || firstLine(r.stdout) || `exit code ${r.code}`);
-        return r.stdout.trim();
+        r = await docker_docker(args, { timeoutMs, allowFailure: true });
     }
     catch (error) {
-        if (error instanceof DockerRunError)
-            throw error;
         throw new DockerRunError(error.message, firstLine(error.message));
     }
+    if (r.code !== 0)
+        throw new DockerRunError(`docker ${args[0]} exited ${r.code}`, firstLine(r.stderr) || fallback(r.stdout) || `exit code ${r.code}`);
+    return r.stdout.trim();
+}
+/** The daemon's version, or `DockerRunError` with the client's first stderr line (no daemon, no CLI). */
+function dockerServerVersion(timeoutMs = 15_000) {
+    return dockerStdout(['version', '--format', '{{.Server.Version}}'], timeoutMs, firstLine);
 }
 /** The `docker run -d` argv for a spec (exported for tests; the env file path is passed in). */
 function runArgs(spec, envFile) {
@@ -28561,15 +28569,7 @@ async function startContainer(spec, timeoutMs = 300_000) {
     const envFile = (0,external_node_path_.join)(dir, 'env');
     try {
         (0,external_node_fs_namespaceObject.writeFileSync)(envFile, Object.entries(spec.env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
-        const r = await docker_docker(runArgs(spec, envFile), { timeoutMs, allowFailure: true });
-        if (r.code !== 0)
-            throw new DockerRunError(`docker run exited ${r.code}`, firstLine(r.stderr) || `exit code ${r.code}`);
-        return r.stdout.trim();
-    }
-    catch (error) {
-        if (error instanceof DockerRunError)
-            throw error;
-        throw new DockerRunError(error.message, firstLine(error.message));
+        return await dockerStdout(runArgs(spec, envFile), timeoutMs);
     }
     finally {
         (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
@@ -29066,7 +29066,7 @@ function formatExpectation(e) {
 /* harmony export */   zi: () => (/* binding */ ExpositionError),
 /* harmony export */   zv: () => (/* binding */ decodeExposition)
 /* harmony export */ });
-/* unused harmony exports escapeLabelValue, seriesKey */
+/* unused harmony export escapeLabelValue */
 /**
  * A strict parser for the Prometheus text exposition format 0.0.4, plus enough OpenMetrics 1.0
  * (`# EOF`, `_total`/`_created` counters, `# UNIT`, exemplars, float-second timestamps) to
@@ -29656,14 +29656,10 @@ function withoutLe(labels) {
 function labelValue(labels, name) {
     return Object.hasOwn(labels, name) ? labels[name] : undefined;
 }
-/** A canonical key for a series: the name plus its labels in name order (unambiguous for any values). */
-function seriesKey(name, labels) {
-    const pairs = [];
-    for (const k of Object.keys(labels))
-        pairs.push(k, labels[k]);
-    return keyFromPairs(name, pairs);
-}
-/** `seriesKey` from a flat `[name1, value1, name2, value2, ...]` list (sorted in place). */
+/**
+ * A canonical key for a series (duplicate detection, histogram grouping): the name plus its labels
+ * in name order, from a flat `[name1, value1, name2, value2, ...]` list (sorted in place).
+ */
 function keyFromPairs(name, pairs) {
     if (pairs.length === 0)
         return name;
@@ -30162,7 +30158,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   em: () => (/* binding */ runVerifyMetrics)
 });
 
-// UNUSED EXPORTS: DEFAULT_DOCKER_ARGS, DEFAULT_EXPECTATION, DEFAULT_LINT_IGNORE, MetricsCheckError, MetricsInputError, defaultVerifyMetricsConfig, expositionFormatOf, statusMatches, verifyMetricsConfigFromInputs, verifyMetricsMarkdown
+// UNUSED EXPORTS: MetricsCheckError, defaultVerifyMetricsConfig, expositionFormatOf, statusMatches
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
@@ -30269,7 +30265,7 @@ async function promtoolCheckMetrics(binary, exposition, timeoutMs = 30_000) {
         return { exitCode: 0, problems: [] };
     if (r.code === 3)
         return { exitCode: 3, problems: parseLintOutput(r.stderr) };
-    return { exitCode: r.code, problems: [], parseError: r.stderr.trim().split('\n')[0] ?? `exit code ${r.code}` };
+    return { exitCode: r.code, problems: [], parseError: r.stderr.trim().split('\n')[0] || `exit code ${r.code}` };
 }
 
 // EXTERNAL MODULE: external "node:net"
@@ -30333,17 +30329,17 @@ var render = __nccwpck_require__(1946);
 
 
 
+
+
+
+
+
+
+
+
+
 /** Waiting on the container counts as external time (see report/external-time.ts), not stage overhead. */
 const sleep = (ms) => (0,external_time/* external */.qn)(() => (0,promises_namespaceObject.setTimeout)(ms));
-
-
-
-
-
-
-
-
-
 
 const STAGE = 'verify-metrics';
 const PREFIX = 'verify-metrics:';
@@ -30387,7 +30383,6 @@ async function runVerifyMetrics(cfg, log) {
     const outputs = {};
     const notes = [];
     const findings = [];
-    let results = [];
     let containerId;
     let error;
     try {
@@ -30398,14 +30393,19 @@ async function runVerifyMetrics(cfg, log) {
         outputs['ready-ms'] = readyMs;
         log.info(`ready after ${readyMs} ms (${target.baseUrl}${cfg.readinessPath})`);
         await sendProbes(cfg, target, log);
-        const scrape = await scrapeUntil(cfg, target, expectations, log, (r) => { results = r; outputs.results = r; });
+        const scrape = await scrapeUntil(cfg, target, expectations, log, (r) => { outputs.results = r; });
         outputs['series-count'] = scrape.exposition.samples.length;
         outputs['metrics-file'] = await saveScrape(cfg, scrape.text, containerId);
-        const failing = results.filter((r) => !r.pass);
-        for (const r of failing)
-            findings.push({ id: r.expectation, message: failureMessage(r, expectations, scrape.exposition).message, severity: 'error' });
-        if (failing.length)
-            throw failureMessage(failing[0], expectations, scrape.exposition);
+        let firstFailure;
+        for (const r of scrape.results) {
+            if (r.pass)
+                continue;
+            const failure = failureMessage(r, expectations, scrape.exposition);
+            findings.push({ id: r.expectation, message: failure.message, severity: 'error' });
+            firstFailure ??= failure;
+        }
+        if (firstFailure)
+            throw firstFailure;
         const count = scrape.exposition.samples.length;
         if (count > cfg.maxSeries)
             throw new MetricsCheckError('E12', `${count} series exceed max-series ${cfg.maxSeries}`);
@@ -30438,10 +30438,8 @@ async function runVerifyMetrics(cfg, log) {
     }
     const durationMs = Math.round(performance.now() - start);
     // No log.error here: the door reports `error` once (an ::error:: annotation via setFailed, or the CLI table).
-    if (error) {
-        if (!findings.length)
-            findings.push({ id: error.code, message: error.message.split('\n')[0], severity: 'error' });
-    }
+    if (error && !findings.length)
+        findings.push({ id: error.code, message: error.message.split('\n')[0], severity: 'error' });
     const result = {
         name: STAGE,
         status: error ? 'failed' : 'passed',
@@ -30451,7 +30449,7 @@ async function runVerifyMetrics(cfg, log) {
         notes,
         ...(error ? { error: error.message } : {}),
     };
-    result.summaryMarkdown = verifyMetricsMarkdown(result, results, expectations.map((e) => e.source));
+    result.summaryMarkdown = verifyMetricsMarkdown(result, expectations.map((e) => e.source));
     return result;
 }
 async function startTarget(cfg, log, outputs, started) {
@@ -30555,7 +30553,8 @@ async function sendProbes(cfg, target, log) {
 /**
  * Scrapes every 500 ms until every expectation holds or `expectTimeoutMs` passes (the server may
  * record a request only after the response finished, §7). A bad status, Content-Type or
- * exposition fails at once: retrying cannot fix it. Returns the last scrape.
+ * exposition fails at once: retrying cannot fix it. Returns the last scrape; `onResults` sees
+ * every evaluation, so a failure on a later scrape still reports the results of the one before.
  */
 async function scrapeUntil(cfg, target, expectations, log, onResults) {
     const deadline = performance.now() + cfg.expectTimeoutMs;
@@ -30581,10 +30580,11 @@ async function scrapeUntil(cfg, target, expectations, log, onResults) {
         const format = expositionFormatOf(contentType);
         if (!format)
             throw new MetricsCheckError('E07', `unexpected Content-Type "${contentType}" for ${cfg.metricsPath} (expected text/plain; version=0.0.4)`);
-        let scrape;
+        let text;
+        let exposition;
         try {
-            const text = (0,domain_exposition/* decodeExposition */.zv)(response.body);
-            scrape = { text, exposition: (0,domain_exposition/* parseExposition */.gw)(text, { format: format === 'openmetrics' ? 'openmetrics' : 'auto' }) };
+            text = (0,domain_exposition/* decodeExposition */.zv)(response.body);
+            exposition = (0,domain_exposition/* parseExposition */.gw)(text, { format: format === 'openmetrics' ? 'openmetrics' : 'auto' });
         }
         catch (e) {
             if (!(e instanceof domain_exposition/* ExpositionError */.zi))
@@ -30593,12 +30593,12 @@ async function scrapeUntil(cfg, target, expectations, log, onResults) {
                 throw new MetricsCheckError('E09', `duplicate series at line ${e.line}: ${e.reason.replace(/^duplicate series /, '')}`);
             throw new MetricsCheckError('E08', `exposition parse error at line ${e.line}: ${e.reason}: ${truncate(e.text, 120)}`);
         }
-        const results = (0,domain_expectations/* evaluateAll */.RC)(expectations, scrape.exposition);
+        const results = (0,domain_expectations/* evaluateAll */.RC)(expectations, exposition);
         onResults(results);
         const failing = results.filter((r) => !r.pass).length;
         if (failing === 0 || performance.now() >= deadline) {
-            log.info(`scrape ${attempt}: ${scrape.exposition.samples.length} series, ${results.length - failing}/${results.length} expectation(s) hold`);
-            return scrape;
+            log.info(`scrape ${attempt}: ${exposition.samples.length} series, ${results.length - failing}/${results.length} expectation(s) hold`);
+            return { text, exposition, results };
         }
         log.debug(`scrape ${attempt}: ${failing} expectation(s) do not hold yet`);
         await sleep(Math.max(0, Math.min(500, deadline - performance.now())));
@@ -30684,7 +30684,8 @@ async function cleanup(cfg, id, log, notes) {
  * Job-summary section: status line, error, a row per expectation with its observed value (or
  * "not evaluated" when the run failed before a scrape could be read), notes and outputs.
  */
-function verifyMetricsMarkdown(result, results, expectations = []) {
+function verifyMetricsMarkdown(result, expectations) {
+    const results = result.outputs.results ?? [];
     const icon = result.status === 'passed' ? '✅' : result.status === 'failed' ? '❌' : '⏭️';
     const parts = [`### ${icon} ${result.name}: ${result.status} (${result.durationMs} ms)`];
     if (result.error)

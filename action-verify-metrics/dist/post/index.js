@@ -28667,19 +28667,27 @@ function uniqueContainerName(prefix, runId, attempt) {
     const clean = (s) => s.replace(/[^a-zA-Z0-9_.-]/g, '-');
     return `${clean(prefix)}-${clean(runId)}-${clean(attempt)}-${randomBytes(3).toString('hex')}`;
 }
-/** The daemon's version, or `DockerRunError` with the client's first stderr line (no daemon, no CLI). */
-async function dockerServerVersion(timeoutMs = 15_000) {
+/**
+ * `docker <args>`, resolving with its trimmed stdout. Every failure (non-zero exit, timeout, no
+ * CLI) rejects as `DockerRunError`, whose `firstLine` is the first stderr line, else
+ * `fallback(stdout)`, else the exit code. (No stdout fallback by default: `docker run -d` prints
+ * the container id there even when the start fails.)
+ */
+async function dockerStdout(args, timeoutMs, fallback = () => '') {
+    let r;
     try {
-        const r = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs, allowFailure: true });
-        if (r.code !== 0)
-            throw new DockerRunError(`docker version exited ${r.code}`, firstLine(r.stderr) || firstLine(r.stdout) || `exit code ${r.code}`);
-        return r.stdout.trim();
+        r = await docker(args, { timeoutMs, allowFailure: true });
     }
     catch (error) {
-        if (error instanceof DockerRunError)
-            throw error;
         throw new DockerRunError(error.message, firstLine(error.message));
     }
+    if (r.code !== 0)
+        throw new DockerRunError(`docker ${args[0]} exited ${r.code}`, firstLine(r.stderr) || fallback(r.stdout) || `exit code ${r.code}`);
+    return r.stdout.trim();
+}
+/** The daemon's version, or `DockerRunError` with the client's first stderr line (no daemon, no CLI). */
+function dockerServerVersion(timeoutMs = 15_000) {
+    return dockerStdout(['version', '--format', '{{.Server.Version}}'], timeoutMs, firstLine);
 }
 /** The `docker run -d` argv for a spec (exported for tests; the env file path is passed in). */
 function runArgs(spec, envFile) {
@@ -28703,15 +28711,7 @@ async function startContainer(spec, timeoutMs = 300_000) {
     const envFile = join(dir, 'env');
     try {
         writeFileSync(envFile, Object.entries(spec.env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
-        const r = await docker(runArgs(spec, envFile), { timeoutMs, allowFailure: true });
-        if (r.code !== 0)
-            throw new DockerRunError(`docker run exited ${r.code}`, firstLine(r.stderr) || `exit code ${r.code}`);
-        return r.stdout.trim();
-    }
-    catch (error) {
-        if (error instanceof DockerRunError)
-            throw error;
-        throw new DockerRunError(error.message, firstLine(error.message));
+        return await dockerStdout(runArgs(spec, envFile), timeoutMs);
     }
     finally {
         rmSync(dir, { recursive: true, force: true });
