@@ -41,6 +41,19 @@ export async function buildFixtureImages(runtimeImage: string): Promise<Record<F
 /** Modes that only make sense for a host-run server in base-url mode. */
 export type HostFixtureMode = FixtureMode | 'probe-500' | 'json-metrics' | 'duplicate';
 
+/** True once `GET http://127.0.0.1:<port>/livez` answers (any status); false after 100 tries 100 ms apart. */
+export async function livezAnswers(port: number): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      await httpGet(`http://127.0.0.1:${port}/livez`, { timeoutMs: 500 });
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return false;
+}
+
 /**
  * Runs the fixture server on the host (this Node 24) on a free loopback port, for base-url mode.
  * Resolves once `/livez` answers; `stop()` sends SIGTERM and waits for the exit.
@@ -53,14 +66,7 @@ export async function startHostFixture(mode: HostFixtureMode, env: Record<string
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => { child.kill('SIGTERM'); await exited; };
-  for (let i = 0; i < 100; i++) {
-    try {
-      await httpGet(`http://127.0.0.1:${port}/livez`, { timeoutMs: 500 });
-      return { url: `http://127.0.0.1:${port}`, stop };
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  if (await livezAnswers(port)) return { url: `http://127.0.0.1:${port}`, stop };
   await stop();
   throw new Error(`the host-run fixture server (${mode}) did not start`);
 }

@@ -2,12 +2,12 @@
 // built locally FROM the distroless-like Node 24 runtime image (no registry, nothing pulled).
 // Containers run with `--network host` and HOST=127.0.0.1, so all traffic stays on loopback.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { prepareDocker } from '../support/infra.ts';
 import { repoRoot } from '../support/paths.ts';
+import { scratchDirs } from '../support/scratch.ts';
 import { buildFixtureImages, startHostFixture } from './fixture-images.ts';
 import type { FixtureMode } from './fixture-images.ts';
 import { VERIFY_METRICS_LABEL, listLabelledContainers } from '../../src/adapters/docker-run.ts';
@@ -16,7 +16,7 @@ import { defaultVerifyMetricsConfig, runVerifyMetrics } from '../../src/stages/v
 import type { VerifyMetricsConfig } from '../../src/stages/verify-metrics.ts';
 
 const runId = `vm-test-${process.pid}-${Date.now()}`;
-const outputDir = mkdtempSync(join(tmpdir(), 'vm-acceptance-'));
+const outputDir = scratchDirs()('vm-acceptance-');
 let images: Record<FixtureMode, string>;
 
 /** A container-mode config for a fixture image with test-friendly timeouts; `overrides` win. */
@@ -153,8 +153,7 @@ describe('action-verify-metrics acceptance (§11.8)', () => {
     it('passes, sets the scrape outputs and never touches Docker', async () => {
       const { image: _image, ...base } = cfg('good');
       // An unusable docker binary proves that base-url mode never calls it.
-      const saved = process.env.TRUNKLINE_DOCKER;
-      process.env.TRUNKLINE_DOCKER = '/nonexistent/docker';
+      vi.stubEnv('TRUNKLINE_DOCKER', '/nonexistent/docker');
       try {
         const r = await runVerifyMetrics({ ...base, baseUrl: `${service.url}/`, lint: 'error' }, createMemoryLogger());
         expect(r.error).toBeUndefined();
@@ -163,7 +162,7 @@ describe('action-verify-metrics acceptance (§11.8)', () => {
         expect(r.outputs['series-count']).toBeGreaterThan(10);
         expect(existsSync(r.outputs['metrics-file']!)).toBe(true);
       } finally {
-        if (saved === undefined) delete process.env.TRUNKLINE_DOCKER; else process.env.TRUNKLINE_DOCKER = saved;
+        vi.unstubAllEnvs();
       }
     });
   });

@@ -3,10 +3,8 @@
 // HTTP adapter. Base-url cases run the fixture server on the host (loopback test server, no Docker).
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { scratchDirs } from '../support/scratch.ts';
 import { startHostFixture } from './fixture-images.ts';
 import type { HostFixtureMode } from './fixture-images.ts';
 import { HttpProbeError, httpGet } from '../../src/adapters/http-probe.ts';
@@ -17,7 +15,7 @@ import { createMemoryLogger } from '../../src/report/logger.ts';
 import { defaultVerifyMetricsConfig, runVerifyMetrics } from '../../src/stages/verify-metrics.ts';
 import type { VerifyMetricsConfig } from '../../src/stages/verify-metrics.ts';
 
-const outputDir = mkdtempSync(join(tmpdir(), 'vm-failures-'));
+const outputDir = scratchDirs()('vm-failures-');
 const runId = `vm-failures-${process.pid}-${Date.now()}`;
 
 async function againstHost(mode: HostFixtureMode, overrides: Partial<VerifyMetricsConfig> = {}) {
@@ -58,13 +56,12 @@ describe('verify-metrics failure messages with Docker', () => {
   });
 
   it('E01: docker is not available', async () => {
-    const saved = process.env.TRUNKLINE_DOCKER;
-    process.env.TRUNKLINE_DOCKER = '/nonexistent/docker';
+    vi.stubEnv('TRUNKLINE_DOCKER', '/nonexistent/docker');
     try {
       const r = await runVerifyMetrics(defaultVerifyMetricsConfig({ image: 'app:1', runId, outputDir }), createMemoryLogger());
       expect(r.error).toMatch(/^verify-metrics: docker is not available: .*could not start \(ENOENT\)/);
     } finally {
-      if (saved === undefined) delete process.env.TRUNKLINE_DOCKER; else process.env.TRUNKLINE_DOCKER = saved;
+      vi.unstubAllEnvs();
     }
   });
 

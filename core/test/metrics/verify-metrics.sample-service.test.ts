@@ -4,22 +4,21 @@
 // expectation set of §11.4 with promtool lint as a hard gate and the default lint-ignore.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDocker } from '../support/infra.ts';
 import { repoRoot } from '../support/paths.ts';
+import { scratchDirs } from '../support/scratch.ts';
+import { livezAnswers } from './fixture-images.ts';
 import { docker } from '../../src/adapters/docker.ts';
 import { VERIFY_METRICS_LABEL, listLabelledContainers } from '../../src/adapters/docker-run.ts';
-import { httpGet } from '../../src/adapters/http-probe.ts';
 import { freePort } from '../../src/local/free-port.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { defaultVerifyMetricsConfig, runVerifyMetrics } from '../../src/stages/verify-metrics.ts';
 
 const GIT_SHA = '0123456789abcdef0123456789abcdef01234567';
 const runId = `vm-sample-${process.pid}-${Date.now()}`;
-const outputDir = mkdtempSync(join(tmpdir(), 'vm-sample-service-'));
+const outputDir = scratchDirs()('vm-sample-service-');
 
 /** The recommended set for sample-service with probe-count 5 (§11.4). */
 const RECOMMENDED = [
@@ -42,10 +41,7 @@ describe('verify-metrics against the real sample-service', () => {
       service = spawn(process.execPath, [join(repoRoot, 'sample-service', 'src', 'main.ts')], {
         env: { ...process.env, ...SERVICE_ENV, PORT: String(port) }, stdio: 'ignore',
       });
-      for (let i = 0; i < 100; i++) {
-        try { await httpGet(`http://127.0.0.1:${port}/livez`, { timeoutMs: 500 }); return; } catch { await new Promise((r) => setTimeout(r, 100)); }
-      }
-      throw new Error('sample-service did not start on the host');
+      if (!(await livezAnswers(port))) throw new Error('sample-service did not start on the host');
     });
     afterAll(() => { service?.kill('SIGTERM'); });
 
