@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
@@ -9,6 +9,7 @@ import type { LayerBlob } from '../domain/oci-manifest.ts';
 import { archiveImageFromOciLayout, buildImageManifest, parseDockerSaveManifest, sha256Digest, sniffCompression } from '../domain/oci-manifest.ts';
 import type { Logger } from '../report/logger.ts';
 import { external } from '../report/external-time.ts';
+import { writeFileAtomic } from '../report/summary-file.ts';
 import { docker } from './docker.ts';
 import { run } from './process.ts';
 
@@ -55,7 +56,7 @@ function cacheFile(cacheDir: string, imageId: string): string {
  * cached config must hash to the image id (which is the config's own digest) and the rebuilt
  * manifest must hash to the cached digest.
  */
-function readCachedExport(cacheDir: string, imageId: string): { config: ExportedImage['config']; layers: LayerBlob[]; manifest: ExportedImage['manifest'] } | undefined {
+function readCachedExport(cacheDir: string, imageId: string): Pick<ExportedImage, 'config' | 'manifest'> & { layers: LayerBlob[] } | undefined {
   try {
     const cached = JSON.parse(readFileSync(cacheFile(cacheDir, imageId), 'utf8')) as CachedExport;
     const bytes = Buffer.from(cached.config, 'base64');
@@ -68,16 +69,13 @@ function readCachedExport(cacheDir: string, imageId: string): { config: Exported
   }
 }
 
-function writeCachedExport(cacheDir: string, image: Pick<ExportedImage, 'config' | 'layers' | 'manifest'>): void {
-  mkdirSync(cacheDir, { recursive: true });
+async function writeCachedExport(cacheDir: string, image: Pick<ExportedImage, 'config' | 'layers' | 'manifest'>): Promise<void> {
   const entry: CachedExport = {
     config: image.config.bytes.toString('base64'),
     layers: image.layers.map(({ digest, size, compression }) => ({ digest, size, compression })),
     manifestDigest: image.manifest.digest,
   };
-  const file = cacheFile(cacheDir, image.config.digest);
-  writeFileSync(`${file}.tmp`, JSON.stringify(entry));
-  renameSync(`${file}.tmp`, file);
+  await writeFileAtomic(cacheFile(cacheDir, image.config.digest), JSON.stringify(entry));
 }
 
 /** The daemon's id for `image` (`sha256:…`): the digest of its config. */
@@ -96,7 +94,7 @@ export async function exportImageCached(image: string, log: Logger, workDir = tm
   const hit = readCachedExport(cacheDir, imageId);
   if (!hit) {
     const fresh = await exportImage(imageId, log, workDir);
-    writeCachedExport(cacheDir, fresh);
+    await writeCachedExport(cacheDir, fresh);
     return fresh;
   }
   log.info(`export cache: ${imageId} → manifest ${hit.manifest.digest} (no docker save until a blob is missing)`);
@@ -171,12 +169,11 @@ export async function exportImage(image: string, log: Logger, workDir = tmpdir()
       : archiveImageFromOciLayout(readFileSync(join(root, 'index.json'), 'utf8'), (p) => readFileSync(inside(root, p), 'utf8'));
     const configBytes = readFileSync(inside(root, image0.configPath));
     const config = { digest: sha256Digest(configBytes), size: configBytes.length, bytes: configBytes };
-    const layers: ExportedImage['layers'] = [];
     const outDir = join(dir, 'layers');
     mkdirSync(outDir);
     // Layers compress in parallel: zlib runs on libuv's thread pool, one stream per layer. This is
     // the work `docker push` does itself, so it counts as external time, not stage overhead.
-    layers.push(...await external(() => Promise.all(image0.layers.map(async (layer, i) => {
+    const layers: ExportedImage['layers'] = await external(() => Promise.all(image0.layers.map(async (layer, i) => {
       const file = inside(root, layer.path);
       const compression = sniffCompression(readHead(file, 4));
       if (compression === 'none') {
@@ -188,7 +185,7 @@ export async function exportImage(image: string, log: Logger, workDir = tmpdir()
       const hash = createHash('sha256');
       for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
       return { file, digest: `sha256:${hash.digest('hex')}`, size: statSync(file).size, compression };
-    }))));
+    })));
     const manifest = buildImageManifest(config, layers);
     log.info(`exported ${image}: config ${config.digest}, ${layers.length} layer(s), ${Math.round(layers.reduce((n, l) => n + l.size, 0) / 1e5) / 10} MB compressed; manifest ${manifest.digest}`);
     return { config, layers, manifest, materialize: async () => {}, cleanup };
