@@ -78,6 +78,10 @@ function message(error) {
         return errors.map((e) => e.message ?? JSON.stringify(e)).join('; ');
     return error instanceof Error ? error.message : String(error);
 }
+/** The fields the bump reads from a REST pull-request object (list item or full). */
+function toPullRequest(pr) {
+    return { number: pr.number, url: pr.html_url, nodeId: pr.node_id, title: pr.title, body: pr.body ?? '', headSha: pr.head.sha };
+}
 /** Pull requests, labels and auto-merge on one repository. */
 class GitHubRepository {
     octokit;
@@ -96,7 +100,7 @@ class GitHubRepository {
             owner: this.owner, repo: this.repo, state: 'open', head: `${this.owner}:${head}`, base, per_page: 10,
         });
         const pr = r.data.find((p) => p.head.ref === head && p.base.ref === base);
-        return pr ? { number: pr.number, url: pr.html_url, nodeId: pr.node_id, title: pr.title, body: pr.body ?? '', headSha: pr.head.sha } : undefined;
+        return pr ? toPullRequest(pr) : undefined;
     }
     /**
      * Opens a pull request. When GitHub answers 422 "A pull request already exists" (a concurrent
@@ -105,7 +109,7 @@ class GitHubRepository {
     async createPull(head, base, title, body) {
         try {
             const r = await this.octokit.request('POST /repos/{owner}/{repo}/pulls', { owner: this.owner, repo: this.repo, head, base, title, body });
-            return { pr: { number: r.data.number, url: r.data.html_url, nodeId: r.data.node_id, title: r.data.title, body: r.data.body ?? '', headSha: r.data.head.sha }, created: true };
+            return { pr: toPullRequest(r.data), created: true };
         }
         catch (error) {
             if (status(error) === 422 && /already exists/i.test(message(error))) {
@@ -202,7 +206,7 @@ class GitHubCommitStore {
         if (r.data.truncated)
             this.log.warning('GitHub truncated the tree listing; name files explicitly instead of globs for very large repositories');
         return r.data.tree
-            .filter((e) => e.type === 'blob' && e.path && !/^\.git(hub)?\//.test(e.path) && globs.some((g) => node_path__WEBPACK_IMPORTED_MODULE_0__.posix.matchesGlob(e.path, g)))
+            .filter((e) => e.type === 'blob' && e.path && globs.some((g) => node_path__WEBPACK_IMPORTED_MODULE_0__.posix.matchesGlob(e.path, g)))
             .map((e) => e.path)
             .sort();
     }

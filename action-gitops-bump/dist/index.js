@@ -28380,7 +28380,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
-var lib_core = __nccwpck_require__(3218);
+var core = __nccwpck_require__(3218);
 // EXTERNAL MODULE: ./core/src/domain/errors.ts
 var errors = __nccwpck_require__(3603);
 ;// CONCATENATED MODULE: ./core/src/door/inputs.ts
@@ -28393,7 +28393,7 @@ var errors = __nccwpck_require__(3603);
  */
 /** A trimmed string; `undefined` when empty and not required. Throws when required and empty. */
 function getString(name, options = {}) {
-    const value = lib_core/* getInput */.V4(name).trim();
+    const value = core/* getInput */.V4(name).trim();
     if (!value) {
         if (options.required)
             throw new errors/* InputError */.d(name, 'is required');
@@ -28407,7 +28407,7 @@ function getStringOr(name, fallback) {
 }
 /** `true`/`false` (YAML 1.2 core schema words, as `core.getBooleanInput`); empty → `fallback`. */
 function getBoolean(name, fallback) {
-    const value = lib_core/* getInput */.V4(name).trim();
+    const value = core/* getInput */.V4(name).trim();
     if (!value)
         return fallback;
     if (['true', 'True', 'TRUE'].includes(value))
@@ -28418,14 +28418,14 @@ function getBoolean(name, fallback) {
 }
 /** Items separated by newlines or commas, trimmed, empties and `#` comment lines dropped. */
 function getList(name, options = {}) {
-    const raw = lib_core/* getInput */.V4(name);
+    const raw = core/* getInput */.V4(name);
     const lines = raw.split(/\r?\n/).filter((l) => !l.trim().startsWith('#'));
     const items = options.commas === false ? lines : lines.flatMap((l) => l.split(','));
     return items.map((s) => s.trim()).filter(Boolean);
 }
 /** One of `allowed` (compared case-sensitively); empty → `fallback`. */
 function getEnum(name, allowed, fallback) {
-    const value = lib_core/* getInput */.V4(name).trim();
+    const value = core/* getInput */.V4(name).trim();
     if (!value)
         return fallback;
     if (!allowed.includes(value)) {
@@ -28435,7 +28435,7 @@ function getEnum(name, allowed, fallback) {
 }
 /** A whole number within [min, max]; empty → `fallback`. */
 function getInteger(name, fallback, range = {}) {
-    const value = lib_core/* getInput */.V4(name).trim();
+    const value = core/* getInput */.V4(name).trim();
     if (!value)
         return fallback;
     const min = range.min ?? Number.MIN_SAFE_INTEGER;
@@ -28444,19 +28444,6 @@ function getInteger(name, fallback, range = {}) {
         throw new errors/* InputError */.d(name, `must be a whole number from ${min} to ${max} (got "${value}")`);
     }
     return Number(value);
-}
-/**
- * A duration such as `90s`, `2m`, `500ms` or a bare number of seconds; returns milliseconds.
- */
-function getDurationMs(name, fallbackMs) {
-    const value = core.getInput(name).trim();
-    if (!value)
-        return fallbackMs;
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
-    if (!m)
-        throw new InputError(name, `must be a duration such as 500ms, 30s or 2m (got "${value}")`);
-    const n = Number(m[1]);
-    return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
 }
 
 // EXTERNAL MODULE: ./core/src/domain/bump-config.ts
@@ -28473,17 +28460,17 @@ function readContext() {
     const input = {
         path: getStringOr('path', '.'),
         files: getList('files'),
-        kind: getEnum('kind', bump_config/* BUMP_KINDS */.Zu, 'auto'),
+        kind: getEnum('kind', bump_config/* BUMP_KINDS */.Zu, bump_config/* BUMP_DEFAULTS */.UR.kind),
         image: getString('image') ?? '',
         tag: getString('tag') ?? '',
         images: (0,bump_config/* parseImageTargets */.F0)(getList('images', { commas: false })),
-        mode: getEnum('mode', bump_config/* BUMP_MODES */.W5, 'none'),
-        remote: getStringOr('remote', 'origin'),
-        maxRetries: getInteger('max-retries', 5, { min: 0, max: 20 }),
+        mode: getEnum('mode', bump_config/* BUMP_MODES */.W5, bump_config/* BUMP_DEFAULTS */.UR.mode),
+        remote: getStringOr('remote', bump_config/* BUMP_DEFAULTS */.UR.remote),
+        maxRetries: getInteger('max-retries', bump_config/* BUMP_DEFAULTS */.UR.maxRetries, { min: 0, max: 20 }),
         labels: getList('labels'),
-        autoMerge: getBoolean('auto-merge', false),
-        mergeMethod: getEnum('merge-method', bump_config/* MERGE_METHODS */.Y0, 'squash'),
-        apiUrl: getString('api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
+        autoMerge: getBoolean('auto-merge', bump_config/* BUMP_DEFAULTS */.UR.autoMerge),
+        mergeMethod: getEnum('merge-method', bump_config/* MERGE_METHODS */.Y0, bump_config/* BUMP_DEFAULTS */.UR.mergeMethod),
+        apiUrl: getString('api-url') ?? process.env.GITHUB_API_URL ?? bump_config/* BUMP_DEFAULTS */.UR.apiUrl,
     };
     const optional = {
         digest: getString('digest'),
@@ -28534,6 +28521,7 @@ __webpack_async_result__();
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   F0: () => (/* binding */ parseImageTargets),
 /* harmony export */   JT: () => (/* binding */ parseRepositorySlug),
+/* harmony export */   UR: () => (/* binding */ BUMP_DEFAULTS),
 /* harmony export */   W5: () => (/* binding */ BUMP_MODES),
 /* harmony export */   Y0: () => (/* binding */ MERGE_METHODS),
 /* harmony export */   Zu: () => (/* binding */ BUMP_KINDS),
@@ -28541,7 +28529,7 @@ __webpack_async_result__();
 /* harmony export */   pW: () => (/* binding */ resolveBumpConfig),
 /* harmony export */   pw: () => (/* binding */ bumpTargets)
 /* harmony export */ });
-/* unused harmony exports GITHUB_ACTIONS_BOT, BUMP_DEFAULTS */
+/* unused harmony export GITHUB_ACTIONS_BOT */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3603);
 /* harmony import */ var _image_ref_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4263);
 /* harmony import */ var _bump_targets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4299);
@@ -28862,18 +28850,18 @@ class GateError extends Error {
 /* harmony export */   tO: () => (/* binding */ imageName),
 /* harmony export */   z7: () => (/* binding */ validateTag)
 /* harmony export */ });
-/* unused harmony exports MAX_NAME_LENGTH, TAG_PATTERN, showValue, validateRepository, formatImageRef */
+/* unused harmony exports TAG_PATTERN, MAX_NAME_LENGTH, showValue, validateRepository, formatImageRef */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3603);
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
+const TAG = new RegExp(`^${TAG_PATTERN}$`);
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 // A DNS name or IPv4 address (labels of letters, digits and inner dashes), or a bracketed IPv6
 // literal, optionally followed by a port.
 const REGISTRY = /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[A-Fa-f0-9:]+\])(?::[0-9]{1,5})?$/;
 /** distribution/reference `NameTotalLengthMax`: registry + `/` + repository. */
 const MAX_NAME_LENGTH = 255;
-const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
 /** Shows a value in an error message: control characters made visible, long values shortened. */
 function showValue(value) {
     const visible = JSON.stringify(value);
@@ -29155,7 +29143,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   u$: () => (/* binding */ runBump)
 });
 
-// UNUSED EXPORTS: BUMP_DEFAULTS, BUMP_STAGE, defaultCommitMessage, planBump, pullRequestBody, renderDiff, resolveBumpConfig
+// UNUSED EXPORTS: BUMP_STAGE, resolveBumpConfig
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -29243,6 +29231,14 @@ function recordAliases(ctx, node, aliases) {
         set.add(a);
     ctx.aliasesUsed.set(node, set);
 }
+/** Makes `node` the candidate's tag or digest scalar, found at `path` in a block or flow map; a non-empty digest also goes to `found`. */
+function attach(c, role, node, path, inFlow) {
+    c[role] = node;
+    c.paths.set(node, formatPath(path));
+    c.inFlow.set(node, inFlow);
+    if (role === 'digestNode' && sourceValue(node))
+        c.found.digest = sourceValue(node);
+}
 /** Detects the Helm-style image mapping `{registry?, repository|image, tag, digest?}`. */
 function mapCandidate(map, path, ctx, key) {
     const repoKey = isEditable(mapGet(map, 'repository', ctx)) ? 'repository' : 'image';
@@ -29260,7 +29256,8 @@ function mapCandidate(map, path, ctx, key) {
     const repoText = sourceValue(repoNode);
     const registry = registryNode ? sourceValue(registryNode).replace(/\/+$/, '') : '';
     const repository = registry ? `${registry}/${repoText}` : repoText;
-    if (!(0,bump_targets/* splitReference */.mQ)(repository) || (0,bump_targets/* splitReference */.mQ)(repository).tag || (0,bump_targets/* splitReference */.mQ)(repository).digest)
+    const parts = (0,bump_targets/* splitReference */.mQ)(repository);
+    if (!parts || parts.tag !== undefined || parts.digest !== undefined)
         return undefined;
     ctx.repositoryScalars.add(repoNode);
     const candidate = {
@@ -29276,10 +29273,8 @@ function mapCandidate(map, path, ctx, key) {
         candidate.found.unbumpable = 'its tag is not a single-line scalar';
         return candidate;
     }
-    candidate.tagNode = tagValue;
+    attach(candidate, 'tagNode', tagValue, [...path, 'tag'], !!map.flow);
     recordAliases(ctx, tagValue, tagAliases);
-    candidate.paths.set(tagValue, formatPath([...path, 'tag']));
-    candidate.inFlow.set(tagValue, !!map.flow);
     candidate.found.line = lineOf(tagValue, ctx);
     const tagText = sourceValue(tagValue);
     const at = tagText.indexOf('@');
@@ -29289,13 +29284,8 @@ function mapCandidate(map, path, ctx, key) {
     const digestAliases = [];
     const digestNode = mapGet(map, 'digest', ctx, digestAliases);
     if (isEditable(digestNode)) {
-        candidate.digestNode = digestNode;
+        attach(candidate, 'digestNode', digestNode, [...path, 'digest'], !!map.flow);
         recordAliases(ctx, digestNode, digestAliases);
-        candidate.paths.set(digestNode, formatPath([...path, 'digest']));
-        candidate.inFlow.set(digestNode, !!map.flow);
-        const d = sourceValue(digestNode);
-        if (d)
-            candidate.found.digest = d;
     }
     return candidate;
 }
@@ -29379,9 +29369,7 @@ function kustomizeCandidates(doc, ctx) {
         };
         const tag = mapGet(entry, 'newTag', ctx);
         if (isEditable(tag)) {
-            candidate.tagNode = tag;
-            candidate.paths.set(tag, formatPath([...path, 'newTag']));
-            candidate.inFlow.set(tag, !!entry.flow);
+            attach(candidate, 'tagNode', tag, [...path, 'newTag'], !!entry.flow);
             candidate.found.tag = sourceValue(tag);
             candidate.found.line = lineOf(tag, ctx);
         }
@@ -29389,13 +29377,8 @@ function kustomizeCandidates(doc, ctx) {
             candidate.found.unbumpable = 'no newTag key (a bump never creates keys)';
         }
         const digest = mapGet(entry, 'digest', ctx);
-        if (isEditable(digest)) {
-            candidate.digestNode = digest;
-            candidate.paths.set(digest, formatPath([...path, 'digest']));
-            candidate.inFlow.set(digest, !!entry.flow);
-            if (sourceValue(digest))
-                candidate.found.digest = sourceValue(digest);
-        }
+        if (isEditable(digest))
+            attach(candidate, 'digestNode', digest, [...path, 'digest'], !!entry.flow);
         ctx.candidates.push(candidate);
     });
 }
@@ -29983,10 +29966,6 @@ function globPrefix(glob) {
     }
     return fixed.join('/');
 }
-function underForbiddenDir(path) {
-    const first = path.split('/')[0];
-    return first === '.git' || first === '.github';
-}
 /**
  * A local clone as a `CommitStore`: remote heads are fetched into private temporary refs
  * (`refs/trunkline/tmp/<uuid>`, deleted after reading) so that concurrent bumps in one clone do
@@ -30064,7 +30043,7 @@ class LocalGitStore {
         const prefixes = [...new Set(globs.map(globPrefix))];
         const args = ['ls-tree', '-r', '-z', '--name-only', commit, '--', ...(prefixes.includes('') ? [] : prefixes)];
         const names = (await this.git(args)).stdout.split('\0').filter(Boolean);
-        return names.filter((n) => !underForbiddenDir(n) && globs.some((g) => external_node_path_.posix.matchesGlob(n, g))).sort();
+        return names.filter((n) => globs.some((g) => external_node_path_.posix.matchesGlob(n, g))).sort();
     }
     async readFiles(commit, paths) {
         const out = new Map();
@@ -30421,7 +30400,8 @@ async function writeAtomically(path, content) {
 async function planAtCommit(store, commit, cfg, targets) {
     const explicit = new Set(cfg.files.filter((f) => !(0,bump_targets/* isGlob */.fg)(f)));
     const globs = cfg.files.filter(bump_targets/* isGlob */.fg);
-    const listed = globs.length ? await store.listFiles(commit, globs) : [];
+    // Same rule as in a working tree: a glob never reaches into .git/ or .github/.
+    const listed = globs.length ? (await store.listFiles(commit, globs)).filter((p) => !(0,bump_targets/* isForbiddenPath */.$1)(p)) : [];
     const paths = [...new Set([...explicit, ...listed])].sort();
     const files = await store.readFiles(commit, paths);
     for (const p of explicit) {
@@ -30584,7 +30564,6 @@ async function runBump(cfg, log) {
         log.secret(cfg.token);
     try {
         return await (0,report_result/* timed */.ay)(BUMP_STAGE, async () => {
-            const began = performance.now();
             const run = cfg.mode === 'none' ? bumpInPlace : cfg.mode === 'push' ? bumpAndPush : bumpPullRequest;
             const { plan, outputs, headline: line } = await run(cfg, targets, log, notes);
             notes.push(...plan.warnings);
@@ -30595,7 +30574,7 @@ async function runBump(cfg, log) {
                 outputs,
                 findings: [],
                 notes,
-                summaryMarkdown: summaryMarkdown('passed', line, plan, notes, Math.round(performance.now() - began)),
+                summaryMarkdown: summaryMarkdown('passed', line, plan, notes, Math.round(performance.now() - start)),
             };
         });
     }

@@ -1,6 +1,6 @@
 import { getBoolean, getEnum, getInteger, getList, getString, getStringOr } from '@trunkline/core/door/inputs';
 import type { BumpConfig, BumpConfigInput } from '@trunkline/core/domain/bump-config';
-import { BUMP_KINDS, BUMP_MODES, MERGE_METHODS, parseIdentity, parseImageTargets, parseRepositorySlug, resolveBumpConfig } from '@trunkline/core/domain/bump-config';
+import { BUMP_DEFAULTS, BUMP_KINDS, BUMP_MODES, MERGE_METHODS, parseIdentity, parseImageTargets, parseRepositorySlug, resolveBumpConfig } from '@trunkline/core/domain/bump-config';
 
 /**
  * Reads action-gitops-bump's inputs (`INPUT_*`, see action.yml) into a validated `BumpConfig`.
@@ -11,17 +11,17 @@ export function readContext(): BumpConfig {
   const input: BumpConfigInput = {
     path: getStringOr('path', '.'),
     files: getList('files'),
-    kind: getEnum('kind', BUMP_KINDS, 'auto'),
+    kind: getEnum('kind', BUMP_KINDS, BUMP_DEFAULTS.kind),
     image: getString('image') ?? '',
     tag: getString('tag') ?? '',
     images: parseImageTargets(getList('images', { commas: false })),
-    mode: getEnum('mode', BUMP_MODES, 'none'),
-    remote: getStringOr('remote', 'origin'),
-    maxRetries: getInteger('max-retries', 5, { min: 0, max: 20 }),
+    mode: getEnum('mode', BUMP_MODES, BUMP_DEFAULTS.mode),
+    remote: getStringOr('remote', BUMP_DEFAULTS.remote),
+    maxRetries: getInteger('max-retries', BUMP_DEFAULTS.maxRetries, { min: 0, max: 20 }),
     labels: getList('labels'),
-    autoMerge: getBoolean('auto-merge', false),
-    mergeMethod: getEnum('merge-method', MERGE_METHODS, 'squash'),
-    apiUrl: getString('api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
+    autoMerge: getBoolean('auto-merge', BUMP_DEFAULTS.autoMerge),
+    mergeMethod: getEnum('merge-method', MERGE_METHODS, BUMP_DEFAULTS.mergeMethod),
+    apiUrl: getString('api-url') ?? process.env.GITHUB_API_URL ?? BUMP_DEFAULTS.apiUrl,
   };
   const optional = {
     digest: getString('digest'),

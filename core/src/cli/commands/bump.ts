@@ -66,7 +66,8 @@ export function bumpConfigFromArgv(argv: string[], env: NodeJS.ProcessEnv = proc
   if (values.base) input.base = values.base;
   if (values['auto-merge']) input.autoMerge = true;
   if (values['merge-method']) input.mergeMethod = values['merge-method'] as MergeMethod;
-  if (values['api-url'] ?? env.GITHUB_API_URL) input.apiUrl = (values['api-url'] ?? env.GITHUB_API_URL)!;
+  const apiUrl = values['api-url'] ?? env.GITHUB_API_URL;
+  if (apiUrl) input.apiUrl = apiUrl;
   const slug = values.repository ?? env.GITHUB_REPOSITORY;
   if (slug) Object.assign(input, parseRepositorySlug(slug, '--repository'));
   if (env.GITHUB_TOKEN) input.token = env.GITHUB_TOKEN;
