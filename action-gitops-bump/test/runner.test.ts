@@ -1,24 +1,21 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { runBundledAction } from '../../core/test/support/runner.ts';
 import { gitopsFixtures } from '../../core/test/support/paths.ts';
+import { scratchDirs } from '../../core/test/support/scratch.ts';
 
 // The bundled action, run as the runner runs it: node dist/index.js with INPUT_* variables and
 // GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. This is the interface other repositories use.
 
 const RELEASE = 'home-ops_gatus-helmrelease_v2beta2.yaml';
 const D = `sha256:${'f'.repeat(64)}`;
-let workspace: string | undefined;
-afterEach(() => {
-  if (workspace) rmSync(workspace, { recursive: true, force: true });
-  workspace = undefined;
-});
+const tempDir = scratchDirs();
 
+/** A workspace holding gitops/apps/gatus/helmrelease.yaml (the real gatus HelmRelease). */
 function checkout(): string {
-  workspace = mkdtempSync(join(tmpdir(), 'gitops-bump-runner-'));
+  const workspace = tempDir('gitops-bump-runner-');
   mkdirSync(join(workspace, 'gitops', 'apps', 'gatus'), { recursive: true });
   copyFileSync(join(gitopsFixtures, RELEASE), join(workspace, 'gitops', 'apps', 'gatus', 'helmrelease.yaml'));
   return workspace;

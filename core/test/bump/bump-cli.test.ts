@@ -1,25 +1,24 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitopsFixtures } from '../support/paths.ts';
+import { scratchDirs } from '../support/scratch.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { git, gitTokenEnv } from '../../src/adapters/git.ts';
 import { bumpConfigFromArgv, command } from '../../src/cli/commands/bump.ts';
 
+const tempDir = scratchDirs();
+
 describe('trunkline bump', () => {
   it('runs the same stage from argv and edits in place', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bump-cli-'));
-    try {
-      copyFileSync(join(gitopsFixtures, 'home-ops_runner-helmrelease_v2-image-string.yaml'), join(dir, 'runner.yaml'));
-      const digest = `sha256:${'1'.repeat(64)}`;
-      const result = await command.run(['--path', dir, '--file', 'runner.yaml', '--image', 'ghcr.io/home-operations/actions-runner', '--tag', '2.340.0', '--digest', digest], createMemoryLogger());
-      expect(result.status, result.error).toBe('passed');
-      expect(result.outputs).toMatchObject({ changed: true, 'old-tag': '2.336.0', 'new-tag': '2.340.0' });
-      expect(readFileSync(join(dir, 'runner.yaml'), 'utf8')).toContain(`image: ghcr.io/home-operations/actions-runner:2.340.0@${digest}\n`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('bump-cli-');
+    copyFileSync(join(gitopsFixtures, 'home-ops_runner-helmrelease_v2-image-string.yaml'), join(dir, 'runner.yaml'));
+    const digest = `sha256:${'1'.repeat(64)}`;
+    const result = await command.run(['--path', dir, '--file', 'runner.yaml', '--image', 'ghcr.io/home-operations/actions-runner', '--tag', '2.340.0', '--digest', digest], createMemoryLogger());
+    expect(result.status, result.error).toBe('passed');
+    expect(result.outputs).toMatchObject({ changed: true, 'old-tag': '2.336.0', 'new-tag': '2.340.0' });
+    expect(readFileSync(join(dir, 'runner.yaml'), 'utf8')).toContain(`image: ghcr.io/home-operations/actions-runner:2.340.0@${digest}\n`);
   });
 
   it('takes the token from GITHUB_TOKEN only, never from a flag', () => {

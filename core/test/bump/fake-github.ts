@@ -45,7 +45,7 @@ export interface FakeGitHub {
   failNext(method: string, path: RegExp, response: Injected): void;
   /** Run `fn` once, just before the next ref update is applied (to simulate a concurrent push). */
   beforeNextRefUpdate(fn: () => void): void;
-  /** Make auto-merge refused (as in a repository where it is disabled). */
+  /** Whether the repository allows auto-merge (default false: the mutation is refused, as on a repository where it is off). */
   autoMergeAllowed: boolean;
   /** [PR number, merge method] of every auto-merge enabled. */
   autoMergeEnabled: Array<[number, string]>;
@@ -95,11 +95,11 @@ export async function startFakeGitHub(options: { bare: string; owner?: string; r
     labels: p.labels.map((name) => ({ name })),
   });
 
-  const updateRef = (branch: string, sha: string, old: string | undefined): void => {
+  /** Runs the `beforeNextRefUpdate` hook once, before a ref route reads or moves the ref. */
+  const runRefUpdateHook = (): void => {
     const hook = beforeRefUpdate;
     beforeRefUpdate = undefined;
     hook?.();
-    git(bare, ['update-ref', `refs/heads/${branch}`, sha, old ?? '']);
   };
 
   async function route(method: string, path: string, query: URLSearchParams, req: IncomingMessage): Promise<[number, unknown]> {
@@ -125,7 +125,8 @@ export async function startFakeGitHub(options: { bare: string; owner?: string; r
       const ref = String(body.ref);
       if (tryGit(bare, ['rev-parse', '--verify', ref])) return [422, { message: 'Reference already exists' }];
       try {
-        updateRef(ref.replace(/^refs\/heads\//, ''), String(body.sha), undefined);
+        runRefUpdateHook();
+        git(bare, ['update-ref', ref, String(body.sha), '']);
       } catch {
         return [422, { message: 'Reference already exists' }];
       }
@@ -135,9 +136,7 @@ export async function startFakeGitHub(options: { bare: string; owner?: string; r
       const body = await readBody(req);
       const branch = m[1]!;
       const sha = String(body.sha);
-      const hook = beforeRefUpdate;
-      beforeRefUpdate = undefined;
-      hook?.();
+      runRefUpdateHook();
       const current = tryGit(bare, ['rev-parse', '--verify', `refs/heads/${branch}`]);
       if (!current) return [422, { message: 'Reference does not exist' }];
       if (body.force !== true && tryGit(bare, ['merge-base', '--is-ancestor', current, sha]) === undefined) return [422, { message: 'Update is not a fast forward' }];
