@@ -28376,10 +28376,10 @@ module.exports = {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  yI: () => (/* binding */ readContext)
+  y: () => (/* binding */ readContext)
 });
 
-// UNUSED EXPORTS: SCAN_INPUTS, aliasUnderscoreInputs
+// UNUSED EXPORTS: SCAN_INPUTS
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -28454,19 +28454,6 @@ function getInteger(name, fallback, range = {}) {
         throw new errors/* InputError */.d(name, `must be a whole number from ${min} to ${max} (got "${value}")`);
     }
     return Number(value);
-}
-/**
- * A duration such as `90s`, `2m`, `500ms` or a bare number of seconds; returns milliseconds.
- */
-function getDurationMs(name, fallbackMs) {
-    const value = core.getInput(name).trim();
-    if (!value)
-        return fallbackMs;
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
-    if (!m)
-        throw new InputError(name, `must be a duration such as 500ms, 30s or 2m (got "${value}")`);
-    const n = Number(m[1]);
-    return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
 }
 
 // EXTERNAL MODULE: ./core/src/stages/scan.ts + 2 modules
@@ -28586,7 +28573,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 await (0,_trunkline_core_door_action__WEBPACK_IMPORTED_MODULE_3__/* .runAction */ .C)('scan', async (log) => {
-    const cfg = (0,_context_js__WEBPACK_IMPORTED_MODULE_5__/* .readContext */ .yI)();
+    const cfg = (0,_context_js__WEBPACK_IMPORTED_MODULE_5__/* .readContext */ .y)();
     const result = await (0,_trunkline_core_stages_scan__WEBPACK_IMPORTED_MODULE_4__/* .runScan */ .Hk)(cfg, log);
     // For the composite's cache-save step: save the DB only when Trivy left a complete one.
     const cacheDir = cfg.trivy?.cacheDir;
@@ -28617,7 +28604,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Hj: () => (/* binding */ trivyVersion)
 });
 
-// UNUSED EXPORTS: ChecksumError, PINNED_TRIVY_SHA256, TRIVY_RELEASES_URL, TrivyDbError, registryErrorLines, trivyAssetSuffix, trivyEnv, trivyScanArgs
+// UNUSED EXPORTS: ChecksumError, TrivyDbError
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -28951,7 +28938,7 @@ async function installTrivy(options) {
         await (0,promises_.rm)(archive, { force: true });
     }
 }
-/** The argv of `trivy <mode> ...` for a request (pure; exported for tests). */
+/** The argv of `trivy <mode> ...` for a request (pure). */
 function trivyScanArgs(req) {
     const args = [req.mode, '--format', 'json', '--output', req.outputFile, '--exit-code', '0',
         '--scanners', req.scanners.join(','), '--timeout', req.timeout ?? '10m', '--ignorefile', req.noIgnoreFile,
@@ -29162,8 +29149,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   Qg: () => (/* binding */ parseTrivyReport)
 });
 
-// UNUSED EXPORTS: SUPPORTED_SCHEMA_VERSION, UNFIXED_STATUSES, readTrivyReport, severityRank
-
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./core/src/domain/errors.ts
@@ -29171,14 +29156,14 @@ var errors = __nccwpck_require__(3603);
 ;// CONCATENATED MODULE: ./core/src/domain/image-ref.ts
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
+const TAG = new RegExp(`^${TAG_PATTERN}$`);
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 // A DNS name or IPv4 address (labels of letters, digits and inner dashes), or a bracketed IPv6
 // literal, optionally followed by a port.
 const REGISTRY = /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[A-Fa-f0-9:]+\])(?::[0-9]{1,5})?$/;
 /** distribution/reference `NameTotalLengthMax`: registry + `/` + repository. */
 const MAX_NAME_LENGTH = 255;
-const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
 /** Shows a value in an error message: control characters made visible, long values shortened. */
 function showValue(value) {
     const visible = JSON.stringify(value);
@@ -29332,7 +29317,7 @@ function reqString(obj, key, where, source) {
 }
 function severityOf(obj, where, source) {
     const v = obj.Severity;
-    if (typeof v === 'string' && SEVERITIES.includes(v))
+    if (typeof v === 'string' && isSeverity(v))
         return v;
     throw new TrivyReportError('shape', `${source}: ${where}.Severity is ${JSON.stringify(v)}; expected one of ${SEVERITIES.join(', ')}`);
 }
@@ -29381,11 +29366,15 @@ function cvssScoreOf(v) {
     const score = optNumber(entry, 'V3Score');
     return score && score > 0 ? score : undefined;
 }
+/** `fields` without its undefined values: a field absent from the report stays an absent key. */
+function present(fields) {
+    return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
 function readVulnerability(v, base, where, source) {
     if (!isObject(v))
         throw new TrivyReportError('shape', `${source}: ${where} is not an object`);
     const ident = isObject(v.PkgIdentifier) ? v.PkgIdentifier : {};
-    const finding = {
+    return {
         ...base,
         kind: 'vulnerability',
         id: reqString(v, 'VulnerabilityID', where, source),
@@ -29393,37 +29382,35 @@ function readVulnerability(v, base, where, source) {
         pkgName: reqString(v, 'PkgName', where, source),
         installedVersion: reqString(v, 'InstalledVersion', where, source),
         path: where,
+        ...present({
+            pkgId: optString(v, 'PkgID'),
+            pkgPath: optString(v, 'PkgPath'),
+            purl: optString(ident, 'PURL'),
+            fixedVersion: optString(v, 'FixedVersion'),
+            status: optString(v, 'Status'),
+            title: optString(v, 'Title'),
+            description: optString(v, 'Description'),
+            url: optString(v, 'PrimaryURL'),
+            cvssScore: cvssScoreOf(v),
+        }),
     };
-    const extra = {
-        pkgId: optString(v, 'PkgID'),
-        pkgPath: optString(v, 'PkgPath'),
-        purl: optString(ident, 'PURL'),
-        fixedVersion: optString(v, 'FixedVersion'),
-        status: optString(v, 'Status'),
-        title: optString(v, 'Title'),
-        description: optString(v, 'Description'),
-        url: optString(v, 'PrimaryURL'),
-        cvssScore: cvssScoreOf(v),
-    };
-    for (const [k, val] of Object.entries(extra))
-        if (val !== undefined)
-            finding[k] = val;
-    return finding;
 }
 function readSecret(s, base, where, source) {
     if (!isObject(s))
         throw new TrivyReportError('shape', `${source}: ${where} is not an object`);
-    const finding = { ...base, kind: 'secret', id: reqString(s, 'RuleID', where, source), severity: severityOf(s, where, source), path: where };
-    const extra = {
-        title: optString(s, 'Title'),
-        detail: optString(s, 'Match'),
-        startLine: optNumber(s, 'StartLine'),
-        endLine: optNumber(s, 'EndLine'),
+    return {
+        ...base,
+        kind: 'secret',
+        id: reqString(s, 'RuleID', where, source),
+        severity: severityOf(s, where, source),
+        path: where,
+        ...present({
+            title: optString(s, 'Title'),
+            detail: optString(s, 'Match'),
+            startLine: optNumber(s, 'StartLine'),
+            endLine: optNumber(s, 'EndLine'),
+        }),
     };
-    for (const [k, val] of Object.entries(extra))
-        if (val !== undefined)
-            finding[k] = val;
-    return finding;
 }
 /** Returns undefined for a misconfiguration that did not FAIL (PASS / EXCEPTION are not findings). */
 function readMisconfiguration(m, base, where, source) {
@@ -29436,20 +29423,22 @@ function readMisconfiguration(m, base, where, source) {
         return undefined;
     const id = optString(m, 'ID') ?? reqString(m, 'AVDID', where, source);
     const cause = isObject(m.CauseMetadata) ? m.CauseMetadata : {};
-    const finding = { ...base, kind: 'misconfiguration', id, severity: severityOf(m, where, source), path: where };
-    const extra = {
-        altId: optString(m, 'AVDID'),
-        title: optString(m, 'Title'),
-        description: optString(m, 'Description'),
-        detail: optString(m, 'Message'),
-        url: optString(m, 'PrimaryURL'),
-        startLine: optNumber(cause, 'StartLine'),
-        endLine: optNumber(cause, 'EndLine'),
+    return {
+        ...base,
+        kind: 'misconfiguration',
+        id,
+        severity: severityOf(m, where, source),
+        path: where,
+        ...present({
+            altId: optString(m, 'AVDID'),
+            title: optString(m, 'Title'),
+            description: optString(m, 'Description'),
+            detail: optString(m, 'Message'),
+            url: optString(m, 'PrimaryURL'),
+            startLine: optNumber(cause, 'StartLine'),
+            endLine: optNumber(cause, 'EndLine'),
+        }),
     };
-    for (const [k, val] of Object.entries(extra))
-        if (val !== undefined)
-            finding[k] = val;
-    return finding;
 }
 /**
  * Parses a Trivy JSON report. `source` names the file in error messages.
@@ -29462,8 +29451,8 @@ function readMisconfiguration(m, base, where, source) {
 function parseTrivyReport(text, source = 'report') {
     return readTrivyReport(parseJson(text, source), source);
 }
-/** Like `parseTrivyReport`, for a document that is already parsed (e.g. by a benchmark or a test). */
-function readTrivyReport(doc, source = 'report') {
+/** The second half of `parseTrivyReport`: from the parsed document to the report. */
+function readTrivyReport(doc, source) {
     if (Array.isArray(doc)) {
         throw new TrivyReportError('legacy-format', `${source}: the report is a bare JSON array, the format of Trivy before v0.20.0; re-run a current Trivy with --format json`);
     }
@@ -29476,7 +29465,7 @@ function readTrivyReport(doc, source = 'report') {
     const artifactName = reqString(doc, 'ArtifactName', '$', source);
     const artifactType = reqString(doc, 'ArtifactType', '$', source);
     const metadata = isObject(doc.Metadata) ? doc.Metadata : {};
-    const os = isObject(metadata.OS) ? metadata.OS : undefined;
+    const os = isObject(metadata.OS) ? metadata.OS : {};
     const repoTags = stringList(metadata.RepoTags);
     const repoDigests = stringList(metadata.RepoDigests);
     const reference = optString(metadata, 'Reference');
@@ -29489,7 +29478,7 @@ function readTrivyReport(doc, source = 'report') {
         const base = {
             target: typeof r.Target === 'string' ? r.Target : '',
             resultClass: typeof r.Class === 'string' ? r.Class : '',
-            ...(optString(r, 'Type') ? { resultType: optString(r, 'Type') } : {}),
+            ...present({ resultType: optString(r, 'Type') }),
         };
         optArray(r, 'Vulnerabilities', where, source).forEach((v, j) => findings.push(readVulnerability(v, base, `${where}.Vulnerabilities[${j}]`, source)));
         optArray(r, 'Secrets', where, source).forEach((s, j) => findings.push(readSecret(s, base, `${where}.Secrets[${j}]`, source)));
@@ -29500,7 +29489,8 @@ function readTrivyReport(doc, source = 'report') {
         });
     });
     const trivy = isObject(doc.Trivy) ? doc.Trivy : {};
-    const report = {
+    const family = optString(os, 'Family');
+    return {
         schemaVersion: SUPPORTED_SCHEMA_VERSION,
         artifactName,
         artifactType,
@@ -29509,16 +29499,12 @@ function readTrivyReport(doc, source = 'report') {
         repoDigests,
         resultCount: results.length,
         findings,
+        ...present({
+            trivyVersion: optString(trivy, 'Version'),
+            imageId: optString(metadata, 'ImageID'),
+            os: family && family !== 'none' ? `${family} ${optString(os, 'Name') ?? ''}`.trim() : undefined,
+        }),
     };
-    const trivyVersion = optString(trivy, 'Version');
-    if (trivyVersion)
-        report.trivyVersion = trivyVersion;
-    const imageId = optString(metadata, 'ImageID');
-    if (imageId)
-        report.imageId = imageId;
-    if (os && optString(os, 'Family') && os.Family !== 'none')
-        report.os = `${os.Family} ${optString(os, 'Name') ?? ''}`.trim();
-    return report;
 }
 /** Rank of a severity: CRITICAL 4 … UNKNOWN 0 (trivy-db's integer scale, also used in VendorSeverity). */
 function severityRank(s) {
@@ -29620,6 +29606,8 @@ function artifactMismatch(report, expected) {
 /* harmony export */ });
 /* unused harmony exports parseTrivyIgnore, parsePurl, purlMatches, globToRegExp, parseTrivyIgnoreYaml */
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
+/* harmony import */ var _trivy_report_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7642);
+
 
 /** An ignore file that cannot be used at all (bad YAML, an entry without id, a bad glob or purl). */
 class IgnoreFileError extends Error {
@@ -29628,7 +29616,6 @@ class IgnoreFileError extends Error {
         this.name = 'IgnoreFileError';
     }
 }
-const ALL_KINDS = ['vulnerability', 'secret', 'misconfiguration'];
 /** Parses `YYYY-MM-DD` (or a full RFC 3339 timestamp) to a Date; undefined when it does not parse. */
 function parseDate(text) {
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
@@ -29662,7 +29649,7 @@ function parseTrivyIgnore(text, source = '.trivyignore') {
                 return;
             }
         }
-        rules.push({ id: fields[0], kinds: ALL_KINDS, paths: [], purls: [], ...(expiresAt ? { expiresAt } : {}), source: where });
+        rules.push({ id: fields[0], kinds: _trivy_report_js__WEBPACK_IMPORTED_MODULE_1__/* .FINDING_KINDS */ .mH, paths: [], purls: [], ...(expiresAt ? { expiresAt } : {}), source: where });
     });
     return { rules, warnings };
 }
@@ -30085,8 +30072,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   UT: () => (/* binding */ validateScanConfig)
 });
 
-// UNUSED EXPORTS: SCANNERS, countsByClass, scanSummaryMarkdown
-
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -30448,10 +30433,10 @@ async function locateTrivy(options, log) {
         return { missing: `Trivy is not installed (\`${binary} --version\` could not run)` };
     return { binary, version };
 }
-async function runTrivy(cfg, binary, reportPath, log, notes) {
+/** Runs Trivy once for `cfg` and leaves its complete report at `at.reportPath` (in `at.outputDir`). */
+async function runTrivy(cfg, binary, at, log, notes) {
     const trivy = cfg.trivy ?? {};
-    const cwd = cfg.cwd ?? process.cwd();
-    const outputDir = (0,external_node_path_.resolve)(cwd, cfg.outputDir);
+    const { cwd, outputDir, reportPath } = at;
     await (0,promises_.mkdir)(outputDir, { recursive: true });
     // Trivy writes a temp file that is renamed only after a clean exit: never a half-written report.
     const partial = `${reportPath}.${process.pid}.partial`;
@@ -30529,7 +30514,7 @@ async function runScan(cfg, log) {
                     return { status: 'skipped', outputs: noOutputs(), findings: [], notes: [reason, `To scan: ${adapters_trivy/* TRIVY_INSTALL_HINT */.hw}`] };
                 }
                 reportPath = (0,external_node_path_.join)(outputDir, REPORT_FILE);
-                await runTrivy(config, located.binary, reportPath, log, notes);
+                await runTrivy(config, located.binary, { cwd, outputDir, reportPath }, log, notes);
                 text = await readReport(reportPath);
             }
             const report = (0,trivy_report/* parseTrivyReport */.Qg)(text, reportPath);

@@ -19,7 +19,7 @@ export const SCAN_INPUTS = [
  * hold); `@actions/core` reads `INPUT_FAIL-ON`. Copies each underscore form to the dashed name when
  * the dashed one is absent, so both the composite step and a plain node runner contract work.
  */
-export function aliasUnderscoreInputs(env: NodeJS.ProcessEnv = process.env): void {
+function aliasUnderscoreInputs(env: NodeJS.ProcessEnv = process.env): void {
   for (const name of SCAN_INPUTS) {
     if (!name.includes('-')) continue;
     const dashed = `INPUT_${name.toUpperCase()}`;

@@ -24,12 +24,12 @@ export const TRIVY_DEFAULT_VERSION = '0.74.0';
  * verify it there before relying on it. Other platforms must pass `sha256` explicitly.
  * Never add v0.69.4: that release was malicious (CVE-2026-33634 / GHSA-69fq-xp46-6x23).
  */
-export const PINNED_TRIVY_SHA256: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+const PINNED_TRIVY_SHA256: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   '0.74.0': { 'Linux-64bit': '2ae6fe3ee734b7fdf11335663e18c75ea12dccc76062f09f164a3b0f8be4371a' },
 };
 
 /** Where GitHub serves Trivy releases: `<base>/v<version>/trivy_<version>_<suffix>.tar.gz`. */
-export const TRIVY_RELEASES_URL = 'https://github.com/aquasecurity/trivy/releases/download';
+const TRIVY_RELEASES_URL = 'https://github.com/aquasecurity/trivy/releases/download';
 
 /**
  * Vulnerability DB repositories in fallback order, mirrors first: Trivy (≥ 0.54) tries the next one
@@ -59,7 +59,7 @@ export async function trivyVersion(binary: string): Promise<string | undefined> 
 }
 
 /** The release asset suffix for a platform (Trivy's goreleaser names), or undefined when Trivy ships none. */
-export function trivyAssetSuffix(platform: NodeJS.Platform = process.platform, arch: string = process.arch): string | undefined {
+function trivyAssetSuffix(platform: NodeJS.Platform = process.platform, arch: string = process.arch): string | undefined {
   const os = platform === 'linux' ? 'Linux' : platform === 'darwin' ? 'macOS' : undefined;
   const cpu = arch === 'x64' ? '64bit' : arch === 'arm64' ? 'ARM64' : undefined;
   return os && cpu ? `${os}-${cpu}` : undefined;
@@ -188,8 +188,8 @@ export interface TrivyScanRequest {
   noIgnoreFile: string;
 }
 
-/** The argv of `trivy <mode> ...` for a request (pure; exported for tests). */
-export function trivyScanArgs(req: TrivyScanRequest): string[] {
+/** The argv of `trivy <mode> ...` for a request (pure). */
+function trivyScanArgs(req: TrivyScanRequest): string[] {
   const args = [req.mode, '--format', 'json', '--output', req.outputFile, '--exit-code', '0',
     '--scanners', req.scanners.join(','), '--timeout', req.timeout ?? '10m', '--ignorefile', req.noIgnoreFile,
     // Packages[] is the full inventory; the gate never reads it and it can be most of the file.
@@ -208,7 +208,7 @@ export function trivyScanArgs(req: TrivyScanRequest): string[] {
  * TRIVY_SEVERITY must not change the report: trivy-action #422), except registry credentials,
  * and the runner's tokens are withheld (Trivy does not need them: trivy-action #541).
  */
-export function trivyEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+function trivyEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const keep = new Set(['TRIVY_USERNAME', 'TRIVY_PASSWORD', 'TRIVY_REGISTRY_TOKEN', 'TRIVY_INSECURE', 'TRIVY_NON_SSL']);
   const env: NodeJS.ProcessEnv = {};
   for (const key of Object.keys(parent)) {
@@ -232,7 +232,7 @@ export class TrivyDbError extends Error {
 const RATE_LIMITED = /TOOMANYREQUESTS|429 Too Many Requests|toomanyrequests/i;
 
 /** The registry's own words from Trivy's stderr: the lines that name the error. */
-export function registryErrorLines(stderr: string): string {
+function registryErrorLines(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   const telling = lines.filter((l) => /TOOMANYREQUESTS|too many requests|unexpected status|DENIED|UNAUTHORIZED|MANIFEST_UNKNOWN|db download|failed to download/i.test(l));
   return (telling.length ? telling : lines.slice(-3)).slice(-5).join('\n');

@@ -14,7 +14,7 @@ import type { Severity, TrivyFinding, TrivyReport } from './trivy-report.ts';
  * the SARIF exactly as to the verdict (unlike trivy-action, where SARIF ignored the filters).
  */
 
-export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
+const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
 export interface SarifLog {
   version: '2.1.0';
@@ -58,7 +58,7 @@ export interface SarifResult {
 export type SarifLevel = 'error' | 'warning' | 'note';
 
 /** Trivy's severity → SARIF level mapping (pkg/report/sarif.go toSarifErrorLevel). */
-export function sarifLevel(severity: Severity): SarifLevel {
+function sarifLevel(severity: Severity): SarifLevel {
   if (severity === 'CRITICAL' || severity === 'HIGH') return 'error';
   if (severity === 'MEDIUM') return 'warning';
   return 'note';

@@ -21,8 +21,7 @@ import { timed } from '../report/result.ts';
 import { writeFileAtomic } from '../report/summary-file.ts';
 
 /** Trivy scanners the gate understands (`config` is Trivy's old name for `misconfig`). */
-export const SCANNERS = ['vuln', 'secret', 'misconfig'] as const;
-export type Scanner = (typeof SCANNERS)[number];
+const SCANNERS: readonly string[] = ['vuln', 'secret', 'misconfig'];
 
 /** How to get and run Trivy. Everything is optional: defaults suit a developer machine. */
 export interface TrivyOptions {
@@ -106,7 +105,7 @@ export function validateScanConfig(cfg: ScanConfig): ScanConfig {
   const failOn = parseFailOn(String(cfg.failOn ?? 'HIGH'), 'fail-on');
   if (cfg.mode !== 'fs' && cfg.mode !== 'image') throw new InputError('scan-type', `must be fs or image (got "${String(cfg.mode)}")`);
   const scanners = (cfg.scanners.length ? cfg.scanners : ['vuln', 'secret']).map((s) => (s.trim() === 'config' ? 'misconfig' : s.trim()));
-  const unknown = scanners.filter((s) => !(SCANNERS as readonly string[]).includes(s));
+  const unknown = scanners.filter((s) => !SCANNERS.includes(s));
   if (unknown.length) throw new InputError('scanners', `must be a list of ${SCANNERS.join(', ')} (got "${unknown.join(', ')}")`);
   if (cfg.mode === 'image' && !cfg.report && !cfg.target && !cfg.input) {
     throw new InputError('image-ref', 'is required for an image scan: give an image reference, or a tarball in input, or an existing report in report');
@@ -157,7 +156,7 @@ async function loadIgnoreRules(files: readonly string[], cwd: string, log: Logge
 }
 
 /** Counts of kept findings by Trivy result class (os-pkgs, lang-pkgs, secret, config) and severity. */
-export function countsByClass(findings: readonly TrivyFinding[]): Map<string, SeverityCounts> {
+function countsByClass(findings: readonly TrivyFinding[]): Map<string, SeverityCounts> {
   const byClass = new Map<string, SeverityCounts>();
   for (const f of findings) {
     const key = f.resultClass || f.kind;
@@ -178,7 +177,7 @@ function findingLink(f: TrivyFinding): string {
  * table of the findings that tripped the gate (ID with link, package, installed → fixed, target),
  * capped at `maxRows` with an "and N more" line.
  */
-export function scanSummaryMarkdown(report: TrivyReport, gate: GateResult, options: { ignoreUnfixed: boolean; maxRows?: number }): string {
+function scanSummaryMarkdown(report: TrivyReport, gate: GateResult, options: { ignoreUnfixed: boolean; maxRows?: number }): string {
   const maxRows = options.maxRows ?? 20;
   const icon = gate.passed ? '✅' : '❌';
   const parts = [`### ${icon} scan: Trivy gate ${gate.passed ? 'passed' : 'failed'}: ${gateVerdictLine(gate, 3)}`];
@@ -230,10 +229,10 @@ async function locateTrivy(options: TrivyOptions, log: Logger): Promise<{ binary
   return { binary, version };
 }
 
-async function runTrivy(cfg: ScanConfig, binary: string, reportPath: string, log: Logger, notes: string[]): Promise<void> {
+/** Runs Trivy once for `cfg` and leaves its complete report at `at.reportPath` (in `at.outputDir`). */
+async function runTrivy(cfg: ScanConfig, binary: string, at: { cwd: string; outputDir: string; reportPath: string }, log: Logger, notes: string[]): Promise<void> {
   const trivy = cfg.trivy ?? {};
-  const cwd = cfg.cwd ?? process.cwd();
-  const outputDir = resolve(cwd, cfg.outputDir);
+  const { cwd, outputDir, reportPath } = at;
   await mkdir(outputDir, { recursive: true });
   // Trivy writes a temp file that is renamed only after a clean exit: never a half-written report.
   const partial = `${reportPath}.${process.pid}.partial`;
@@ -308,7 +307,7 @@ export async function runScan(cfg: ScanConfig, log: Logger): Promise<StageResult
           return { status: 'skipped', outputs: noOutputs(), findings: [], notes: [reason, `To scan: ${TRIVY_INSTALL_HINT}`] };
         }
         reportPath = join(outputDir, REPORT_FILE);
-        await runTrivy(config, located.binary, reportPath, log, notes);
+        await runTrivy(config, located.binary, { cwd, outputDir, reportPath }, log, notes);
         text = await readReport(reportPath);
       }
       const report = parseTrivyReport(text, reportPath);
