@@ -41,6 +41,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
   }
 }
 
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
+
 /**
  * Transport failures worth another attempt: connection reset/refused mid-way, an EOF, a socket or
  * header timeout, or an aborted request because of our own timeout. Node's fetch wraps them as
@@ -49,10 +51,9 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
 export function isTransientNetworkError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return true;
-  const codes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
   for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code && codes.has(code)) return true;
+    if (code && TRANSIENT_CODES.has(code)) return true;
     if (/\bEOF\b|socket hang up|other side closed|fetch failed/i.test(e.message)) return true;
   }
   return false;

@@ -137,16 +137,19 @@ export function loadPublicKey(pem: string, input = 'public-key'): KeyObject {
   return key;
 }
 
+/** The public half of a private key, a public key as is, or a public key read from PEM. */
+function toPublicKey(key: KeyObject | string): KeyObject {
+  return typeof key === 'string' || key.type === 'private' ? createPublicKey(key) : key;
+}
+
 /** The SPKI PEM of a private or public key. */
 export function publicKeyPem(key: KeyObject): string {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return pub.export({ type: 'spki', format: 'pem' }).toString();
+  return toPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
 }
 
 /** Key id: `sha256:<hex>` of the SPKI DER (the same idea as a Sigstore bundle's `publicKey.hint`). */
 export function keyId(key: KeyObject | string): string {
-  const obj = typeof key === 'string' ? createPublicKey(key) : key.type === 'private' ? createPublicKey(key) : key;
-  return `sha256:${createHash('sha256').update(obj.export({ type: 'spki', format: 'der' })).digest('hex')}`;
+  return `sha256:${createHash('sha256').update(toPublicKey(key).export({ type: 'spki', format: 'der' })).digest('hex')}`;
 }
 
 /** Signs payload bytes: ECDSA P-256 over SHA-256, DER-encoded; returns the signature bytes. */
