@@ -30181,6 +30181,7 @@ async function withRetry(fn, options) {
         }
     }
 }
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
 /**
  * Transport failures worth another attempt: connection reset/refused mid-way, an EOF, a socket or
  * header timeout, or an aborted request because of our own timeout. Node's fetch wraps them as
@@ -30191,10 +30192,9 @@ function isTransientNetworkError(error) {
         return false;
     if (error.name === 'TimeoutError' || error.name === 'AbortError')
         return true;
-    const codes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
     for (let e = error; e instanceof Error; e = e.cause) {
         const code = e.code;
-        if (code && codes.has(code))
+        if (code && TRANSIENT_CODES.has(code))
             return true;
         if (/\bEOF\b|socket hang up|other side closed|fetch failed/i.test(e.message))
             return true;
