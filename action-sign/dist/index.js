@@ -28447,19 +28447,6 @@ function getInteger(name, fallback, range = {}) {
     }
     return Number(value);
 }
-/**
- * A duration such as `90s`, `2m`, `500ms` or a bare number of seconds; returns milliseconds.
- */
-function getDurationMs(name, fallbackMs) {
-    const value = core.getInput(name).trim();
-    if (!value)
-        return fallbackMs;
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
-    if (!m)
-        throw new InputError(name, `must be a duration such as 500ms, 30s or 2m (got "${value}")`);
-    const n = Number(m[1]);
-    return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
-}
 
 // EXTERNAL MODULE: ./core/src/domain/ecr-host.ts
 var ecr_host = __nccwpck_require__(515);
@@ -28470,7 +28457,6 @@ var push_plan = __nccwpck_require__(3782);
 // EXTERNAL MODULE: ./core/src/domain/signature.ts
 var signature = __nccwpck_require__(3464);
 ;// CONCATENATED MODULE: ./action-sign/src/context.ts
-
 
 
 
@@ -28526,7 +28512,7 @@ function ecrConfig(host, hasUsername, mutability) {
     const ecr = { createRepository: getBoolean('create-repository', false) };
     const region = getString('aws-region');
     if (region) {
-        if (!/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(region))
+        if (!(0,ecr_host/* isAwsRegion */.EK)(region))
             throw new errors/* InputError */.d('aws-region', `must be an AWS region such as eu-west-1 (got "${region}")`);
         ecr.region = region;
     }
@@ -28623,7 +28609,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _trunkline_core_door_action__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3294);
 /* harmony import */ var _trunkline_core_domain_image_ref__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4263);
-/* harmony import */ var _trunkline_core_stages_sign__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8433);
+/* harmony import */ var _trunkline_core_stages_sign__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5683);
 /* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8739);
 // action-sign: inputs → sign stage (export, sign, verify, gated push, cosign signature, re-verify)
 // or verify stage → outputs and job summary.
@@ -28675,6 +28661,7 @@ async function withRetry(fn, options) {
         }
     }
 }
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
 /**
  * Transport failures worth another attempt: connection reset/refused mid-way, an EOF, a socket or
  * header timeout, or an aborted request because of our own timeout. Node's fetch wraps them as
@@ -28685,10 +28672,9 @@ function isTransientNetworkError(error) {
         return false;
     if (error.name === 'TimeoutError' || error.name === 'AbortError')
         return true;
-    const codes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
     for (let e = error; e instanceof Error; e = e.cause) {
         const code = e.code;
-        if (code && codes.has(code))
+        if (code && TRANSIENT_CODES.has(code))
             return true;
         if (/\bEOF\b|socket hang up|other side closed|fetch failed/i.test(e.message))
             return true;
@@ -28704,6 +28690,7 @@ function isTransientNetworkError(error) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AG: () => (/* binding */ isEcrPublicHost),
+/* harmony export */   EK: () => (/* binding */ isAwsRegion),
 /* harmony export */   GS: () => (/* binding */ matchesTagFilter),
 /* harmony export */   Wt: () => (/* binding */ ECR_CREATE_ACTIONS),
 /* harmony export */   cG: () => (/* binding */ COSIGN_SIG_TAG_FILTER),
@@ -28730,6 +28717,11 @@ const REGION = '[a-z]{2,4}(?:-[a-z]+)+-\\d{1,2}';
 const DOMAINS = ['amazonaws\\.com\\.cn', 'amazonaws\\.com', 'amazonaws\\.eu', 'c2s\\.ic\\.gov', 'sc2s\\.sgov\\.gov', 'cloud\\.adc-e\\.uk', 'csp\\.hci\\.ic\\.gov'];
 const PRIVATE = new RegExp(`^(\\d{12})\\.dkr\\.ecr(-fips)?\\.(${REGION})\\.(${DOMAINS.join('|')})$`);
 const DUAL_STACK = new RegExp(`^(\\d{12})\\.dkr-ecr(-fips)?\\.(${REGION})\\.(on\\.aws)$`);
+const REGION_NAME = new RegExp(`^${REGION}$`);
+/** True for an AWS region name such as `eu-west-1`, `us-gov-west-1` or `eusc-de-east-1` (the region part of an ECR host). */
+function isAwsRegion(value) {
+    return REGION_NAME.test(value);
+}
 /** Strips `https://`, a path and a `:443` port; lower-cases. `https://1.dkr.ecr.x.amazonaws.com/` → host. */
 function normalizeHost(value) {
     return value.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').replace(/:443$/, '').toLowerCase();
@@ -28818,18 +28810,18 @@ class GateError extends Error {
 /* harmony export */   tO: () => (/* binding */ imageName),
 /* harmony export */   z7: () => (/* binding */ validateTag)
 /* harmony export */ });
-/* unused harmony exports MAX_NAME_LENGTH, TAG_PATTERN, showValue, validateRepository, formatImageRef */
+/* unused harmony exports TAG_PATTERN, MAX_NAME_LENGTH, showValue, validateRepository, formatImageRef */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3603);
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
+const TAG = new RegExp(`^${TAG_PATTERN}$`);
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 // A DNS name or IPv4 address (labels of letters, digits and inner dashes), or a bracketed IPv6
 // literal, optionally followed by a port.
 const REGISTRY = /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[A-Fa-f0-9:]+\])(?::[0-9]{1,5})?$/;
 /** distribution/reference `NameTotalLengthMax`: registry + `/` + repository. */
 const MAX_NAME_LENGTH = 255;
-const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9._-]{0,127}';
 /** Shows a value in an error message: control characters made visible, long values shortened. */
 function showValue(value) {
     const visible = JSON.stringify(value);
@@ -29150,15 +29142,17 @@ function loadPublicKey(pem, input = 'public-key') {
     assertP256(key, input);
     return key;
 }
+/** The public half of a private key, a public key as is, or a public key read from PEM. */
+function toPublicKey(key) {
+    return typeof key === 'string' || key.type === 'private' ? (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createPublicKey)(key) : key;
+}
 /** The SPKI PEM of a private or public key. */
 function publicKeyPem(key) {
-    const pub = key.type === 'private' ? (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createPublicKey)(key) : key;
-    return pub.export({ type: 'spki', format: 'pem' }).toString();
+    return toPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
 }
 /** Key id: `sha256:<hex>` of the SPKI DER (the same idea as a Sigstore bundle's `publicKey.hint`). */
 function keyId(key) {
-    const obj = typeof key === 'string' ? (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createPublicKey)(key) : key.type === 'private' ? (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createPublicKey)(key) : key;
-    return `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(obj.export({ type: 'spki', format: 'der' })).digest('hex')}`;
+    return `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(toPublicKey(key).export({ type: 'spki', format: 'der' })).digest('hex')}`;
 }
 /** Signs payload bytes: ECDSA P-256 over SHA-256, DER-encoded; returns the signature bytes. */
 function signPayload(payload, privateKey) {
@@ -29420,7 +29414,7 @@ function textTable(results) {
 
 /***/ }),
 
-/***/ 8433:
+/***/ 5683:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29434,8 +29428,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: ./core/src/domain/ecr-host.ts
@@ -29878,11 +29870,48 @@ async function dockerLogout(host, log) {
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./core/src/report/summary-file.ts
+
+
+/** Builds the summary document; `passed` is true when no stage failed. */
+function summaryDocument(results, startedAt, durationMs) {
+    return {
+        startedAt: startedAt.toISOString(),
+        durationMs,
+        passed: results.every((r) => r.status !== 'failed'),
+        stages: results.map((r) => ({
+            name: r.name,
+            status: r.status,
+            durationMs: r.durationMs,
+            outputs: r.outputs,
+            findings: r.findings.length,
+            ...(r.overheadMs !== undefined ? { overheadMs: r.overheadMs } : {}),
+            notes: r.notes,
+            ...(r.error ? { error: r.error } : {}),
+        })),
+    };
+}
+/**
+ * Writes `text` to `path` atomically (temp file + rename), creating the directory: never half a
+ * file. `mode` applies from creation (0600 for keys: never readable by others, even briefly).
+ */
+async function writeFileAtomic(path, text, mode = 0o644) {
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    await (0,promises_.writeFile)(tmp, text, { mode });
+    await (0,promises_.rename)(tmp, path);
+}
+
 ;// CONCATENATED MODULE: ./core/src/adapters/image-archive.ts
+
 
 
 
@@ -29916,16 +29945,13 @@ function readCachedExport(cacheDir, imageId) {
         return undefined;
     }
 }
-function writeCachedExport(cacheDir, image) {
-    (0,external_node_fs_.mkdirSync)(cacheDir, { recursive: true });
+async function writeCachedExport(cacheDir, image) {
     const entry = {
         config: image.config.bytes.toString('base64'),
         layers: image.layers.map(({ digest, size, compression }) => ({ digest, size, compression })),
         manifestDigest: image.manifest.digest,
     };
-    const file = cacheFile(cacheDir, image.config.digest);
-    (0,external_node_fs_.writeFileSync)(`${file}.tmp`, JSON.stringify(entry));
-    (0,external_node_fs_.renameSync)(`${file}.tmp`, file);
+    await writeFileAtomic(cacheFile(cacheDir, image.config.digest), JSON.stringify(entry));
 }
 /** The daemon's id for `image` (`sha256:…`): the digest of its config. */
 async function imageIdOf(image) {
@@ -29943,7 +29969,7 @@ async function exportImageCached(image, log, workDir = (0,external_node_os_.tmpd
     const hit = readCachedExport(cacheDir, imageId);
     if (!hit) {
         const fresh = await exportImage(imageId, log, workDir);
-        writeCachedExport(cacheDir, fresh);
+        await writeCachedExport(cacheDir, fresh);
         return fresh;
     }
     log.info(`export cache: ${imageId} → manifest ${hit.manifest.digest} (no docker save until a blob is missing)`);
@@ -30017,12 +30043,11 @@ async function exportImage(image, log, workDir = (0,external_node_os_.tmpdir)())
             : archiveImageFromOciLayout((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(root, 'index.json'), 'utf8'), (p) => (0,external_node_fs_.readFileSync)(inside(root, p), 'utf8'));
         const configBytes = (0,external_node_fs_.readFileSync)(inside(root, image0.configPath));
         const config = { digest: sha256Digest(configBytes), size: configBytes.length, bytes: configBytes };
-        const layers = [];
         const outDir = (0,external_node_path_.join)(dir, 'layers');
         (0,external_node_fs_.mkdirSync)(outDir);
         // Layers compress in parallel: zlib runs on libuv's thread pool, one stream per layer. This is
         // the work `docker push` does itself, so it counts as external time, not stage overhead.
-        layers.push(...await external(() => Promise.all(image0.layers.map(async (layer, i) => {
+        const layers = await external(() => Promise.all(image0.layers.map(async (layer, i) => {
             const file = inside(root, layer.path);
             const compression = sniffCompression(readHead(file, 4));
             if (compression === 'none') {
@@ -30035,7 +30060,7 @@ async function exportImage(image, log, workDir = (0,external_node_os_.tmpdir)())
             for await (const chunk of (0,external_node_fs_.createReadStream)(file))
                 hash.update(chunk);
             return { file, digest: `sha256:${hash.digest('hex')}`, size: (0,external_node_fs_.statSync)(file).size, compression };
-        }))));
+        })));
         const manifest = buildImageManifest(config, layers);
         log.info(`exported ${image}: config ${config.digest}, ${layers.length} layer(s), ${Math.round(layers.reduce((n, l) => n + l.size, 0) / 1e5) / 10} MB compressed; manifest ${manifest.digest}`);
         return { config, layers, manifest, materialize: async () => { }, cleanup };
@@ -30065,14 +30090,9 @@ class RegistryError extends Error {
         this.operation = operation;
     }
 }
-const registry_MANIFEST_ACCEPT = [
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json',
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-].join(', ');
-function sha256(bytes) {
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+/** base64 of `user:password`, the credential of a `Basic` authorization header. */
+function basicToken(creds) {
+    return Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
 }
 /** Parses `Bearer realm="…",service="…",scope="…"` / `Basic realm="…"`. */
 function parseChallenge(header) {
@@ -30121,7 +30141,7 @@ function createRegistryClient(options) {
         url.searchParams.set('scope', params.scope ?? `repository:${name}:pull,push`);
         const headers = {};
         if (creds)
-            headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+            headers.authorization = `Basic ${basicToken(creds)}`;
         const response = await external(() => fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) }));
         if (!response.ok)
             throw await errorFrom('token', response);
@@ -30136,7 +30156,7 @@ function createRegistryClient(options) {
         const creds = await options.credentials?.(refresh);
         if (creds) {
             log?.secret(creds.password);
-            log?.secret(Buffer.from(`${creds.username}:${creds.password}`).toString('base64'));
+            log?.secret(basicToken(creds));
         }
         if (challenge?.scheme === 'bearer') {
             authorization = await tokenFor(challenge.params, creds);
@@ -30144,7 +30164,7 @@ function createRegistryClient(options) {
         }
         if (!creds)
             return false;
-        authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+        authorization = `Basic ${basicToken(creds)}`;
         return true;
     }
     /**
@@ -30202,7 +30222,7 @@ function createRegistryClient(options) {
     }
     async function getManifest(reference) {
         return retry(`get manifest ${name}:${reference}`, async () => {
-            const r = await send('get manifest', 'GET', `/v2/${name}/manifests/${reference}`, { headers: { accept: registry_MANIFEST_ACCEPT } });
+            const r = await send('get manifest', 'GET', `/v2/${name}/manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
             if (r.status === 404) {
                 await r.body?.cancel();
                 return undefined;
@@ -30210,7 +30230,7 @@ function createRegistryClient(options) {
             if (r.status !== 200)
                 throw await errorFrom(`get manifest ${reference}`, r);
             const bytes = Buffer.from(await r.arrayBuffer());
-            const digest = sha256(bytes);
+            const digest = sha256Digest(bytes);
             if (reference.startsWith('sha256:') && digest !== reference)
                 throw new RegistryError('get manifest', 200, 'DIGEST_INVALID', `content hashes to ${digest}, not ${reference}`);
             return { bytes, mediaType: r.headers.get('content-type') ?? '', digest };
@@ -30221,6 +30241,29 @@ function createRegistryClient(options) {
             throw new RegistryError(operation, 0, undefined, 'registry returned no Location header');
         return new URL(location, base);
     }
+    async function uploadBlob(digest, size, open) {
+        await retry(`upload blob ${digest}`, async () => {
+            const start = await send('start upload', 'POST', `/v2/${name}/blobs/uploads/`, { headers: { 'content-length': '0' } });
+            if (start.status !== 202)
+                throw await errorFrom('start upload', start);
+            await start.body?.cancel();
+            const patchUrl = resolveLocation(start.headers.get('location'), 'start upload');
+            const patch = await send('upload blob', 'PATCH', patchUrl.href, {
+                headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+                body: open,
+                timeoutMs: options.uploadTimeoutMs ?? 900_000,
+            });
+            if (patch.status !== 202)
+                throw await errorFrom('upload blob', patch);
+            await patch.body?.cancel();
+            const finish = resolveLocation(patch.headers.get('location'), 'upload blob');
+            finish.searchParams.set('digest', digest);
+            const put = await send('finish upload', 'PUT', finish.href, { headers: { 'content-length': '0' } });
+            if (put.status !== 201)
+                throw await errorFrom('finish upload', put);
+            await put.body?.cancel();
+        });
+    }
     return {
         host: options.host,
         repository: name,
@@ -30228,37 +30271,19 @@ function createRegistryClient(options) {
         async pushBlob(digest, size, open) {
             if (await blobExists(digest))
                 return false;
-            await retry(`upload blob ${digest}`, async () => {
-                const start = await send('start upload', 'POST', `/v2/${name}/blobs/uploads/`, { headers: { 'content-length': '0' } });
-                if (start.status !== 202)
-                    throw await errorFrom('start upload', start);
-                await start.body?.cancel();
-                const patchUrl = resolveLocation(start.headers.get('location'), 'start upload');
-                const patch = await send('upload blob', 'PATCH', patchUrl.href, {
-                    headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
-                    body: open,
-                    timeoutMs: options.uploadTimeoutMs ?? 900_000,
-                });
-                if (patch.status !== 202)
-                    throw await errorFrom('upload blob', patch);
-                await patch.body?.cancel();
-                const finish = resolveLocation(patch.headers.get('location'), 'upload blob');
-                finish.searchParams.set('digest', digest);
-                const put = await send('finish upload', 'PUT', finish.href, { headers: { 'content-length': '0' } });
-                if (put.status !== 201)
-                    throw await errorFrom('finish upload', put);
-                await put.body?.cancel();
-            });
+            await uploadBlob(digest, size, open);
             return true;
         },
+        uploadBlob,
         async getBlob(digest) {
             return retry(`get blob ${digest}`, async () => {
                 const r = await send('get blob', 'GET', `/v2/${name}/blobs/${digest}`);
                 if (r.status !== 200)
                     throw await errorFrom('get blob', r);
                 const bytes = Buffer.from(await r.arrayBuffer());
-                if (sha256(bytes) !== digest)
-                    throw new RegistryError('get blob', 200, 'DIGEST_INVALID', `content hashes to ${sha256(bytes)}, not ${digest}`);
+                const actual = sha256Digest(bytes);
+                if (actual !== digest)
+                    throw new RegistryError('get blob', 200, 'DIGEST_INVALID', `content hashes to ${actual}, not ${digest}`);
                 return bytes;
             });
         },
@@ -30269,7 +30294,7 @@ function createRegistryClient(options) {
                     throw await errorFrom(`put manifest ${reference}`, r);
                 await r.body?.cancel();
                 const reported = r.headers.get('docker-content-digest');
-                const actual = sha256(bytes);
+                const actual = sha256Digest(bytes);
                 if (reported && reported !== actual)
                     throw new RegistryError('put manifest', r.status, 'DIGEST_INVALID', `registry stored ${reported}, the bytes hash to ${actual}`);
                 return actual;
@@ -30278,7 +30303,7 @@ function createRegistryClient(options) {
         getManifest,
         async resolve(reference) {
             const digest = await retry(`resolve ${name}:${reference}`, async () => {
-                const r = await send('head manifest', 'HEAD', `/v2/${name}/manifests/${reference}`, { headers: { accept: registry_MANIFEST_ACCEPT } });
+                const r = await send('head manifest', 'HEAD', `/v2/${name}/manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
                 await r.body?.cancel();
                 if (r.status === 404)
                     return null;
@@ -30340,7 +30365,7 @@ function isLoopbackHost(host) {
 }
 /** ECR Public needs the ecr-public API (auth only in us-east-1): refused up front, naming the input. */
 function refuseEcrPublic(ref, input) {
-    if (ref.registry && (0,ecr_host/* isEcrPublicHost */.AG)(ref.registry) && !(0,ecr_host/* parseEcrHost */.wl)(ref.registry)) {
+    if (ref.registry && (0,ecr_host/* isEcrPublicHost */.AG)(ref.registry)) {
         throw new errors/* InputError */.d(input, 'is on ECR Public (public.ecr.aws), which needs the ecr-public API in us-east-1; push to a private ECR registry, or give username and password');
     }
 }
@@ -30350,11 +30375,14 @@ function trustGuard(eventName, allowed, what) {
         throw new errors/* GateError */.u(`refusing to ${what} on a ${eventName} event: it runs with the base repository's secrets while its input can come from a fork. Set allow-privileged-event: true only if this workflow never runs code or data from the triggering fork.`);
     }
 }
+/** ECR auth: asked for (`ecr` settings), or implied by an ECR host when no username/password is given. */
+function usesEcr(host, cfg) {
+    return cfg.ecr !== undefined || ((0,ecr_host/* parseEcrHost */.wl)(host) !== undefined && !cfg.registryAuth);
+}
 /** Shared by sign and verify: picks ECR or username/password auth and builds the registry client. */
 async function connect(ref, cfg, log, forPush, notes) {
     const host = ref.registry;
     const ecrHost = (0,ecr_host/* parseEcrHost */.wl)(host);
-    const useEcr = cfg.ecr !== undefined || (ecrHost !== undefined && !cfg.registryAuth);
     const insecure = cfg.insecure ?? isLoopbackHost(host);
     let credentials;
     let current;
@@ -30365,7 +30393,7 @@ async function connect(ref, cfg, log, forPush, notes) {
         current = auth;
         credentials = async () => auth;
     }
-    else if (useEcr) {
+    else if (usesEcr(host, cfg)) {
         const region = cfg.ecr?.region ?? ecrHost?.region;
         if (!region)
             throw new errors/* InputError */.d('aws-region', `is required: ${host} is not an ECR host, so the region cannot be read from it`);
@@ -30391,12 +30419,6 @@ async function connect(ref, cfg, log, forPush, notes) {
     const client = createRegistryClient({ host, repository: ref.repository, insecure, credentials, log, retry: cfg.retry });
     return { client, mutability, current: () => current };
 }
-function writeAtomically(path, text) {
-    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    (0,external_node_fs_.writeFileSync)(tmp, text);
-    (0,external_node_fs_.renameSync)(tmp, path);
-}
 /** Checks that some signature in the `.sig` manifest verifies for `digest`; returns the failure reasons otherwise. */
 async function verifyStoredSignature(client, digest, publicKey, dockerReference, annotations) {
     const sig = await client.getManifest(signatureTag(digest));
@@ -30407,15 +30429,17 @@ async function verifyStoredSignature(client, digest, publicKey, dockerReference,
         const payload = await client.getBlob(layer.payloadDigest);
         const verdict = (0,domain_signature/* verifySignature */.Od)(payload, Buffer.from(layer.signature, 'base64'), publicKey, { digest, dockerReference, annotations });
         if (verdict.ok)
-            return { ok: true, reasons: [], sigDigest: sig.digest };
+            return { ok: true, reasons: [] };
         reasons.push(verdict.reason);
     }
     return { ok: false, reasons: reasons.length ? reasons : ['the signature manifest holds no cosign signature layer'] };
 }
+/** The registry-side push actions: what a 403 from the ECR registry (not its API) points at. */
+const ECR_REGISTRY_ACTIONS = ecr_host/* ECR_PUSH_ACTIONS */.q5.filter((a) => a !== 'ecr:GetAuthorizationToken' && a !== 'ecr:DescribeRepositories');
 /** Explains a registry error: a 403 on ECR lists the IAM actions. */
 function explain(error, ecr) {
     if (error instanceof RegistryError && error.status === 403 && ecr) {
-        return new Error(`${error.message}. The role needs ecr:BatchCheckLayerAvailability, ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload, ecr:PutImage, ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repository (a missing InitiateLayerUpload often shows up as a bare EOF).`, { cause: error });
+        return new Error(`${error.message}. The role needs ${ECR_REGISTRY_ACTIONS.slice(0, -1).join(', ')} and ${ECR_REGISTRY_ACTIONS.at(-1)} on the repository (a missing InitiateLayerUpload often shows up as a bare EOF).`, { cause: error });
     }
     return error;
 }
@@ -30471,7 +30495,7 @@ async function runSignAndPush(cfg, log) {
         // Sign, write, read back, verify with the configured key: the gate before any push.
         const payload = (0,domain_signature/* buildPayload */.nI)(dockerReference, digest, { ...cfg.annotations, ...(tags.length ? { tags: tags.join(',') } : {}) });
         const signature = (0,domain_signature/* signPayload */.cM)(payload, privateKey);
-        writeAtomically(cfg.signatureFile, `${JSON.stringify((0,domain_signature/* signatureRecord */.Sy)(payload, signature, privateKey), null, 2)}\n`);
+        await writeFileAtomic(cfg.signatureFile, `${JSON.stringify((0,domain_signature/* signatureRecord */.Sy)(payload, signature, privateKey), null, 2)}\n`);
         const record = (0,domain_signature/* parseSignatureRecord */.l1)((0,external_node_fs_.readFileSync)(cfg.signatureFile, 'utf8'));
         const verdict = (0,domain_signature/* verifySignature */.Od)(record.payloadBytes, record.signatureBytes, verifyKey, { digest, dockerReference });
         if (!verdict.ok) {
@@ -30483,7 +30507,7 @@ async function runSignAndPush(cfg, log) {
             notes.push('push: false — nothing was sent to a registry.');
             return done('passed');
         }
-        const ecrUsed = cfg.ecr !== undefined || ((0,ecr_host/* parseEcrHost */.wl)(ref.registry) !== undefined && !cfg.registryAuth);
+        const ecrUsed = usesEcr(ref.registry, cfg);
         try {
             const conn = await connect(ref, cfg, log, true, notes);
             const { client, mutability } = conn;
@@ -30507,8 +30531,8 @@ async function runSignAndPush(cfg, log) {
                 for (const [i, layer] of exported.layers.entries()) {
                     if (present[i])
                         continue;
-                    if (await client.pushBlob(layer.digest, layer.size, () => external_node_stream_.Readable.toWeb((0,external_node_fs_.createReadStream)(layer.file))))
-                        sent++;
+                    await client.uploadBlob(layer.digest, layer.size, () => external_node_stream_.Readable.toWeb((0,external_node_fs_.createReadStream)(layer.file)));
+                    sent++;
                 }
                 const stored = await client.putManifest(digest, exported.manifest.bytes, exported.manifest.mediaType);
                 if (stored !== digest)

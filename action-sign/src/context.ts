@@ -1,12 +1,11 @@
 import * as core from '@actions/core';
 import { getBoolean, getEnum, getList, getString, getStringOr } from '@trunkline/core/door/inputs';
 import { InputError } from '@trunkline/core/domain/errors';
-import { parseEcrHost } from '@trunkline/core/domain/ecr-host';
+import { COSIGN_SIG_TAG_FILTER, isAwsRegion, parseEcrHost } from '@trunkline/core/domain/ecr-host';
 import { parseImageRef } from '@trunkline/core/domain/image-ref';
 import { parseTagMutability } from '@trunkline/core/domain/push-plan';
 import type { TagMutability } from '@trunkline/core/domain/push-plan';
 import { parseAnnotations } from '@trunkline/core/domain/signature';
-import { COSIGN_SIG_TAG_FILTER } from '@trunkline/core/domain/ecr-host';
 import type { RegistryCredentials } from '@trunkline/core/adapters/registry';
 import type { EcrConfig, SignConfig, VerifyConfig } from '@trunkline/core/stages/sign';
 
@@ -62,7 +61,7 @@ function ecrConfig(host: string | undefined, hasUsername: boolean, mutability: T
   const ecr: EcrConfig = { createRepository: getBoolean('create-repository', false) };
   const region = getString('aws-region');
   if (region) {
-    if (!/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(region)) throw new InputError('aws-region', `must be an AWS region such as eu-west-1 (got "${region}")`);
+    if (!isAwsRegion(region)) throw new InputError('aws-region', `must be an AWS region such as eu-west-1 (got "${region}")`);
     ecr.region = region;
   }
   if (mutability) ecr.create = { mutability: mutability.mode, exclusionFilters: mutability.filters };

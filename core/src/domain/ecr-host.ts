@@ -30,6 +30,12 @@ const REGION = '[a-z]{2,4}(?:-[a-z]+)+-\\d{1,2}';
 const DOMAINS = ['amazonaws\\.com\\.cn', 'amazonaws\\.com', 'amazonaws\\.eu', 'c2s\\.ic\\.gov', 'sc2s\\.sgov\\.gov', 'cloud\\.adc-e\\.uk', 'csp\\.hci\\.ic\\.gov'];
 const PRIVATE = new RegExp(`^(\\d{12})\\.dkr\\.ecr(-fips)?\\.(${REGION})\\.(${DOMAINS.join('|')})$`);
 const DUAL_STACK = new RegExp(`^(\\d{12})\\.dkr-ecr(-fips)?\\.(${REGION})\\.(on\\.aws)$`);
+const REGION_NAME = new RegExp(`^${REGION}$`);
+
+/** True for an AWS region name such as `eu-west-1`, `us-gov-west-1` or `eusc-de-east-1` (the region part of an ECR host). */
+export function isAwsRegion(value: string): boolean {
+  return REGION_NAME.test(value);
+}
 
 /** Strips `https://`, a path and a `:443` port; lower-cases. `https://1.dkr.ecr.x.amazonaws.com/` → host. */
 export function normalizeHost(value: string): string {

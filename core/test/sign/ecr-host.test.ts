@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEcrPublicHost, matchesTagFilter, normalizeHost, parseEcrHost } from '../../src/domain/ecr-host.ts';
+import { isAwsRegion, isEcrPublicHost, matchesTagFilter, normalizeHost, parseEcrHost } from '../../src/domain/ecr-host.ts';
 
 describe('parseEcrHost: every ECR host form', () => {
   const table: [string, { accountId: string; region: string; fips: boolean; dualStack: boolean; domain: string }][] = [
@@ -40,6 +40,15 @@ describe('parseEcrHost: every ECR host form', () => {
   });
   it('normalizes scheme, path and :443', () => {
     expect(normalizeHost('https://Example.com:443/v2/')).toBe('example.com');
+  });
+});
+
+describe('isAwsRegion (the aws-region input)', () => {
+  it.each(['eu-west-1', 'us-gov-west-1', 'eusc-de-east-1', 'us-isob-east-1', 'ap-southeast-12'])('accepts %s', (region) => {
+    expect(isAwsRegion(region)).toBe(true);
+  });
+  it.each(['', 'eu-west', 'EU-WEST-1', 'eu-west-1 ', 'eu-west-123', 'europe-west-1', '1-west-1'])('rejects %j', (region) => {
+    expect(isAwsRegion(region)).toBe(false);
   });
 });
 
