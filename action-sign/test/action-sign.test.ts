@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBundledAction } from '../../core/test/support/runner.ts';
 import { startRegistry } from '../../core/test/support/infra.ts';
@@ -13,6 +12,7 @@ import { signatureTag } from '../../core/src/domain/oci-manifest.ts';
 import { makeImage, removeTestImages } from '../../core/test/sign/helpers.ts';
 import { createFakeDocker } from '../../core/test/sign/fake-docker.ts';
 import { startFakeEcr } from '../../core/test/sign/fake-ecr.ts';
+import { scratchDirs } from '../../core/test/support/scratch.ts';
 
 // Runner-contract tests: the bundled dist/index.js (and dist/post/index.js) run with `node` exactly
 // as the runner runs them — INPUT_* variables, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY / GITHUB_STATE files.
@@ -20,6 +20,7 @@ import { startFakeEcr } from '../../core/test/sign/fake-ecr.ts';
 const DIGEST = `sha256:${'5e'.repeat(32)}`;
 const key = generateKeyPair();
 const privatePem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const tempDir = scratchDirs();
 let work: string;
 
 /** Lines a user would see: the runner consumes `::add-mask::` commands and never prints them. */
@@ -27,8 +28,7 @@ function visible(text: string): string {
   return text.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
 }
 
-beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'action-sign-')); });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+beforeAll(() => { work = tempDir('action-sign-'); });
 
 describe('action-sign verify mode (bundled dist)', () => {
   function writeRecord(name: string, digest = DIGEST): string {

@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDockerd } from '../../src/local/dockerd.ts';
 import { startRegistry } from '../support/infra.ts';
@@ -16,6 +15,7 @@ import { startFakeEcr, signedRegion, useFakeAwsEnv } from './fake-ecr.ts';
 import type { FakeEcr } from './fake-ecr.ts';
 import { createFakeDocker } from './fake-docker.ts';
 import { makeImage, removeTestImages } from './helpers.ts';
+import { scratchDirs } from '../support/scratch.ts';
 
 // The ECR path of the stage: the real SDK talks to a loopback fake of the ECR API, whose
 // GetAuthorizationToken hands out the htpasswd password of a real local registry (the data plane),
@@ -23,6 +23,7 @@ import { makeImage, removeTestImages } from './helpers.ts';
 
 let registry: LocalRegistry;
 let fake: FakeEcr | undefined;
+const tempDir = scratchDirs();
 let work: string;
 let restoreEnv: () => void;
 let imageA: string;
@@ -34,7 +35,7 @@ const fast = { attempts: 4, baseDelayMs: 1 };
 beforeAll(async () => {
   await ensureDockerd(createMemoryLogger());
   registry = await startRegistry({ auth: true });
-  work = mkdtempSync(join(tmpdir(), 'sign-ecr-'));
+  work = tempDir('sign-ecr-');
   restoreEnv = useFakeAwsEnv();
   imageA = makeImage(`ecr A ${Date.now()}`);
   imageB = makeImage(`ecr B ${Date.now()}`);
@@ -44,7 +45,6 @@ afterAll(async () => {
   restoreEnv?.();
   await registry?.stop();
   removeTestImages();
-  rmSync(work, { recursive: true, force: true });
 });
 
 function config(repo: string, over: Partial<SignConfig> = {}): SignConfig {

@@ -1,26 +1,24 @@
 // The export cache: a re-run of an unchanged image must give the same signed manifest without
 // `docker save`, and only trust cache entries that hash to the image id and the manifest digest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportImageCached } from '../../src/adapters/image-archive.ts';
 import { ensureDockerd } from '../../src/local/dockerd.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { makeImage, removeTestImages } from './helpers.ts';
+import { scratchDirs } from '../support/scratch.ts';
 
+const tempDir = scratchDirs();
 let work: string;
 let image: string;
 
 beforeAll(async () => {
   await ensureDockerd(createMemoryLogger());
-  work = mkdtempSync(join(tmpdir(), 'export-cache-'));
+  work = tempDir('export-cache-');
   image = makeImage(`export cache ${Date.now()}`);
 });
-afterAll(() => {
-  removeTestImages();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(removeTestImages);
 
 /** A `docker` that answers `image inspect` for real but fails on `save`: proves no export ran. */
 function dockerWithoutSave(): string {

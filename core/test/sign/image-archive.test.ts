@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ensureDockerd } from '../../src/local/dockerd.ts';
@@ -9,19 +8,21 @@ import { exportImage } from '../../src/adapters/image-archive.ts';
 import { MEDIA, sha256Digest } from '../../src/domain/oci-manifest.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { makeImage, removeTestImages } from './helpers.ts';
+import { scratchDirs } from '../support/scratch.ts';
 
 // `docker save` writes the legacy layout on dockerd ≤ 24 (this machine: 20.10) and an OCI image
 // layout (plus a compatible manifest.json) on dockerd ≥ 25; with the containerd image store the
 // layers can already be gzip blobs. The real legacy archive is converted into each newer layout
 // here and handed to exportImage through a `docker` stand-in whose `save` copies that archive.
 
+const tempDir = scratchDirs();
 let work: string;
 let image: string;
 let legacy: { config: Buffer; layers: Buffer[] };
 
 beforeAll(async () => {
   await ensureDockerd(createMemoryLogger());
-  work = mkdtempSync(join(tmpdir(), 'archive-'));
+  work = tempDir('archive-');
   image = makeImage(`layout ${Date.now()}`);
   const x = join(work, 'legacy');
   mkdirSync(x);
@@ -30,10 +31,7 @@ beforeAll(async () => {
   const m = JSON.parse(readFileSync(join(x, 'manifest.json'), 'utf8'))[0];
   legacy = { config: readFileSync(join(x, m.Config)), layers: m.Layers.map((l: string) => readFileSync(join(x, l))) };
 });
-afterAll(() => {
-  removeTestImages();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(removeTestImages);
 
 function blob(root: string, bytes: Buffer): string {
   const d = sha256Digest(bytes);

@@ -13,11 +13,13 @@ import { createRegistryClient } from '../../src/adapters/registry.ts';
 import { generateKeyPair } from '../../src/domain/signature.ts';
 import { parseSignatureManifest, signatureTag } from '../../src/domain/oci-manifest.ts';
 import { makeImage, removeTestImages } from './helpers.ts';
+import { scratchDirs } from '../support/scratch.ts';
 
 // The push path end to end: real dockerd 20.10 (`docker save`), the real CNCF distribution registry
 // with htpasswd basic auth (standing in for ECR's AWS:<token> login), real crypto.
 
 let registry: LocalRegistry;
+const tempDir = scratchDirs();
 let work: string;
 let imageA: string;
 let imageB: string;
@@ -28,7 +30,7 @@ const fast = { attempts: 2, baseDelayMs: 1 };
 beforeAll(async () => {
   await ensureDockerd(createMemoryLogger());
   registry = await startRegistry({ auth: true });
-  work = mkdtempSync(join(tmpdir(), 'sign-e2e-'));
+  work = tempDir('sign-e2e-');
   imageA = makeImage(`A ${Date.now()}`);
   imageB = makeImage(`B ${Date.now()}`);
 });
@@ -36,7 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.stop();
   removeTestImages();
-  rmSync(work, { recursive: true, force: true });
 });
 
 function config(over: Partial<SignConfig>): SignConfig {
