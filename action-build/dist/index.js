@@ -32868,6 +32868,7 @@ async function runAction(name, body) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I8: () => (/* binding */ statusIcon),
 /* harmony export */   Qj: () => (/* binding */ markdownTable),
 /* harmony export */   h2: () => (/* binding */ defaultStageMarkdown),
 /* harmony export */   yK: () => (/* binding */ outputToString)
@@ -32889,6 +32890,10 @@ function outputToString(value) {
     return JSON.stringify(value);
 }
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' };
+/** The job-summary icon of a stage status (✅ passed, ❌ failed, ⏭️ skipped). */
+function statusIcon(status) {
+    return ICON[status];
+}
 function escapeCell(text) {
     return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
@@ -33718,7 +33723,7 @@ function checkBuilderFit(builder, v) {
     }
 }
 function summaryMarkdown(status, meta, builder, imageId, notes, error) {
-    const parts = [`### ${status === 'passed' ? '✅' : '❌'} build: ${status}`];
+    const parts = [`### ${(0,render/* statusIcon */.I8)(status)} build: ${status}`];
     if (error)
         parts.push(`**Error:** ${error}`);
     parts.push(`Image \`${meta.json.image}\`${builder ? ` built by the **${builder.kind}** builder (${builder.version})` : ''}${imageId ? `: \`${imageId}\`` : ''}`);

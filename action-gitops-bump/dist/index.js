@@ -28502,7 +28502,7 @@ function readContext() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _trunkline_core_door_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5886);
-/* harmony import */ var _trunkline_core_stages_bump__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(980);
+/* harmony import */ var _trunkline_core_stages_bump__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3587);
 /* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5425);
 // action-gitops-bump: inputs → BumpConfig → runBump → outputs and job summary (see action.yml).
 
@@ -29036,6 +29036,7 @@ async function runAction(name, body) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I8: () => (/* binding */ statusIcon),
 /* harmony export */   Qj: () => (/* binding */ markdownTable),
 /* harmony export */   h2: () => (/* binding */ defaultStageMarkdown),
 /* harmony export */   yK: () => (/* binding */ outputToString)
@@ -29057,6 +29058,10 @@ function outputToString(value) {
     return JSON.stringify(value);
 }
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' };
+/** The job-summary icon of a stage status (✅ passed, ❌ failed, ⏭️ skipped). */
+function statusIcon(status) {
+    return ICON[status];
+}
 function escapeCell(text) {
     return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
@@ -29134,7 +29139,7 @@ function failedFromError(name, error, durationMs, outputs = {}) {
 
 /***/ }),
 
-/***/ 980:
+/***/ 3587:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29145,14 +29150,38 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: BUMP_STAGE, resolveBumpConfig
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./core/src/report/result.ts
 var report_result = __nccwpck_require__(5183);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./core/src/adapters/atomic-file.ts
+
+
+
+/**
+ * Writes `content` to `path` atomically: a uniquely named temp file beside it (created with
+ * `wx`, so it never reuses another writer's file), then `rename` over the target, which POSIX
+ * makes atomic within a directory. Readers see the old file or the new one, never half of one;
+ * on failure the temp file is removed and the target is untouched. Creates the directory.
+ * `mode` applies from creation (0600 for keys: never readable by others, even briefly).
+ */
+async function writeFileAtomic(path, content, mode = 0o644) {
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.trunkline-${(0,external_node_crypto_.randomUUID)()}.tmp`);
+    try {
+        await (0,promises_namespaceObject.writeFile)(tmp, content, { mode, flag: 'wx' });
+        await (0,promises_namespaceObject.rename)(tmp, path);
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.unlink)(tmp).catch(() => undefined);
+        throw error;
+    }
+}
+
 // EXTERNAL MODULE: ./core/src/report/render.ts
 var render = __nccwpck_require__(1946);
 // EXTERNAL MODULE: ./core/src/domain/errors.ts
@@ -30331,8 +30360,7 @@ function outputsFor(plan, targets, landed, commit, pr) {
     };
 }
 function summaryMarkdown(status, headline, plan, notes, ms, error) {
-    const icon = status === 'passed' ? '✅' : '❌';
-    const parts = [`### ${icon} ${BUMP_STAGE}: ${status} (${ms} ms)`, headline];
+    const parts = [`### ${(0,render/* statusIcon */.I8)(status)} ${BUMP_STAGE}: ${status} (${ms} ms)`, headline];
     if (error)
         parts.push(`**Error:** ${error}`);
     if (plan?.changed.length)
@@ -30382,19 +30410,6 @@ async function workingTreeFiles(root, files) {
     if (!out.length)
         throw new errors/* InputError */.d('files', `matches no file under ${root} (${files.join(', ')})`);
     return { files: out, explicit };
-}
-/** Writes a file via a temporary sibling and `rename`, so a crash never leaves half a file; keeps the mode. */
-async function writeAtomically(path, content) {
-    const info = await (0,promises_namespaceObject.stat)(path);
-    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.trunkline-${(0,external_node_crypto_.randomUUID)()}.tmp`);
-    try {
-        await (0,promises_namespaceObject.writeFile)(tmp, content, { mode: info.mode & 0o7777, flag: 'wx' });
-        await (0,promises_namespaceObject.rename)(tmp, path);
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.unlink)(tmp).catch(() => undefined);
-        throw error;
-    }
 }
 /** Reads the files of `commit` in a store and plans the edit (globs listed from their prefix only). */
 async function planAtCommit(store, commit, cfg, targets) {
@@ -30469,8 +30484,11 @@ async function bumpInPlace(cfg, targets, log, notes) {
     const root = (0,external_node_path_.resolve)(cfg.path);
     const { files, explicit } = await workingTreeFiles(root, cfg.files);
     const plan = planBump(files, explicit, cfg, targets);
-    for (const p of plan.changed)
-        await writeAtomically((0,external_node_path_.join)(root, p.file.path), p.after);
+    for (const p of plan.changed) {
+        // Same mode as the file it replaces: a bump changes bytes, never permissions.
+        const path = (0,external_node_path_.join)(root, p.file.path);
+        await writeFileAtomic(path, p.after, (await (0,promises_namespaceObject.stat)(path)).mode & 0o7777);
+    }
     notes.push(plan.changed.length ? `edited in place: ${plan.changed.map((p) => p.file.path).join(', ')}` : 'already up to date: no file changed');
     for (const p of plan.changed)
         log.info(`edited ${p.file.path}: ${p.result.edits.map((e) => `${e.path} ${e.oldValue} → ${e.newValue}`).join('; ')}`);

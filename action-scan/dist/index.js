@@ -28457,7 +28457,7 @@ function getInteger(name, fallback, range = {}) {
 }
 
 // EXTERNAL MODULE: ./core/src/stages/scan.ts + 2 modules
-var scan = __nccwpck_require__(7547);
+var scan = __nccwpck_require__(2617);
 ;// CONCATENATED MODULE: ./action-scan/src/context.ts
 
 
@@ -28563,7 +28563,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6058);
 /* harmony import */ var _trunkline_core_door_action__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5886);
-/* harmony import */ var _trunkline_core_stages_scan__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7547);
+/* harmony import */ var _trunkline_core_stages_scan__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2617);
 /* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3539);
 // action-scan: inputs → scan stage (install Trivy, run it once, gate the JSON) → outputs and job summary.
 
@@ -29963,6 +29963,7 @@ async function runAction(name, body) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I8: () => (/* binding */ statusIcon),
 /* harmony export */   Qj: () => (/* binding */ markdownTable),
 /* harmony export */   h2: () => (/* binding */ defaultStageMarkdown),
 /* harmony export */   yK: () => (/* binding */ outputToString)
@@ -29984,6 +29985,10 @@ function outputToString(value) {
     return JSON.stringify(value);
 }
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' };
+/** The job-summary icon of a stage status (✅ passed, ❌ failed, ⏭️ skipped). */
+function statusIcon(status) {
+    return ICON[status];
+}
 function escapeCell(text) {
     return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
@@ -30061,7 +30066,7 @@ function failedFromError(name, error, durationMs, outputs = {}) {
 
 /***/ }),
 
-/***/ 7547:
+/***/ 2617:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30240,36 +30245,30 @@ var trivyignore = __nccwpck_require__(6828);
 var render = __nccwpck_require__(1946);
 // EXTERNAL MODULE: ./core/src/report/result.ts
 var result = __nccwpck_require__(5183);
-;// CONCATENATED MODULE: ./core/src/report/summary-file.ts
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./core/src/adapters/atomic-file.ts
 
 
-/** Builds the summary document; `passed` is true when no stage failed. */
-function summaryDocument(results, startedAt, durationMs) {
-    return {
-        startedAt: startedAt.toISOString(),
-        durationMs,
-        passed: results.every((r) => r.status !== 'failed'),
-        stages: results.map((r) => ({
-            name: r.name,
-            status: r.status,
-            durationMs: r.durationMs,
-            outputs: r.outputs,
-            findings: r.findings.length,
-            ...(r.overheadMs !== undefined ? { overheadMs: r.overheadMs } : {}),
-            notes: r.notes,
-            ...(r.error ? { error: r.error } : {}),
-        })),
-    };
-}
+
 /**
- * Writes `text` to `path` atomically (temp file + rename), creating the directory: never half a
- * file. `mode` applies from creation (0600 for keys: never readable by others, even briefly).
+ * Writes `content` to `path` atomically: a uniquely named temp file beside it (created with
+ * `wx`, so it never reuses another writer's file), then `rename` over the target, which POSIX
+ * makes atomic within a directory. Readers see the old file or the new one, never half of one;
+ * on failure the temp file is removed and the target is untouched. Creates the directory.
+ * `mode` applies from creation (0600 for keys: never readable by others, even briefly).
  */
-async function writeFileAtomic(path, text, mode = 0o644) {
+async function writeFileAtomic(path, content, mode = 0o644) {
     await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    await (0,promises_.writeFile)(tmp, text, { mode });
-    await (0,promises_.rename)(tmp, path);
+    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.trunkline-${(0,external_node_crypto_.randomUUID)()}.tmp`);
+    try {
+        await (0,promises_.writeFile)(tmp, content, { mode, flag: 'wx' });
+        await (0,promises_.rename)(tmp, path);
+    }
+    catch (error) {
+        await (0,promises_.unlink)(tmp).catch(() => undefined);
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./core/src/stages/scan.ts
@@ -30381,8 +30380,7 @@ function findingLink(f) {
  */
 function scanSummaryMarkdown(report, gate, options) {
     const maxRows = options.maxRows ?? 20;
-    const icon = gate.passed ? '✅' : '❌';
-    const parts = [`### ${icon} scan: Trivy gate ${gate.passed ? 'passed' : 'failed'}: ${(0,domain_gate/* gateVerdictLine */.tO)(gate, 3)}`];
+    const parts = [`### ${(0,render/* statusIcon */.I8)(gate.passed ? 'passed' : 'failed')} scan: Trivy gate ${gate.passed ? 'passed' : 'failed'}: ${(0,domain_gate/* gateVerdictLine */.tO)(gate, 3)}`];
     const os = report.os ? `, ${report.os}` : '';
     parts.push(`Artifact \`${report.artifactName}\` (${report.artifactType}${os}) · Trivy ${report.trivyVersion ?? 'version unknown'} · fail-on **${gate.failOn}** · ignore-unfixed: ${options.ignoreUnfixed ? 'yes' : 'no'}`);
     const byClass = countsByClass(gate.kept);

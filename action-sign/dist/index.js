@@ -28609,7 +28609,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _trunkline_core_door_action__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3294);
 /* harmony import */ var _trunkline_core_domain_image_ref__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4263);
-/* harmony import */ var _trunkline_core_stages_sign__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5683);
+/* harmony import */ var _trunkline_core_stages_sign__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5168);
 /* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8739);
 // action-sign: inputs → sign stage (export, sign, verify, gated push, cosign signature, re-verify)
 // or verify stage → outputs and job summary.
@@ -29346,6 +29346,7 @@ async function runAction(name, body) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I8: () => (/* binding */ statusIcon),
 /* harmony export */   Qj: () => (/* binding */ markdownTable),
 /* harmony export */   h2: () => (/* binding */ defaultStageMarkdown),
 /* harmony export */   yK: () => (/* binding */ outputToString)
@@ -29367,6 +29368,10 @@ function outputToString(value) {
     return JSON.stringify(value);
 }
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' };
+/** The job-summary icon of a stage status (✅ passed, ❌ failed, ⏭️ skipped). */
+function statusIcon(status) {
+    return ICON[status];
+}
 function escapeCell(text) {
     return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
@@ -29414,7 +29419,7 @@ function textTable(results) {
 
 /***/ }),
 
-/***/ 5683:
+/***/ 5168:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29878,36 +29883,28 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: ./core/src/report/summary-file.ts
+;// CONCATENATED MODULE: ./core/src/adapters/atomic-file.ts
 
 
-/** Builds the summary document; `passed` is true when no stage failed. */
-function summaryDocument(results, startedAt, durationMs) {
-    return {
-        startedAt: startedAt.toISOString(),
-        durationMs,
-        passed: results.every((r) => r.status !== 'failed'),
-        stages: results.map((r) => ({
-            name: r.name,
-            status: r.status,
-            durationMs: r.durationMs,
-            outputs: r.outputs,
-            findings: r.findings.length,
-            ...(r.overheadMs !== undefined ? { overheadMs: r.overheadMs } : {}),
-            notes: r.notes,
-            ...(r.error ? { error: r.error } : {}),
-        })),
-    };
-}
+
 /**
- * Writes `text` to `path` atomically (temp file + rename), creating the directory: never half a
- * file. `mode` applies from creation (0600 for keys: never readable by others, even briefly).
+ * Writes `content` to `path` atomically: a uniquely named temp file beside it (created with
+ * `wx`, so it never reuses another writer's file), then `rename` over the target, which POSIX
+ * makes atomic within a directory. Readers see the old file or the new one, never half of one;
+ * on failure the temp file is removed and the target is untouched. Creates the directory.
+ * `mode` applies from creation (0600 for keys: never readable by others, even briefly).
  */
-async function writeFileAtomic(path, text, mode = 0o644) {
+async function writeFileAtomic(path, content, mode = 0o644) {
     await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    await (0,promises_.writeFile)(tmp, text, { mode });
-    await (0,promises_.rename)(tmp, path);
+    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.trunkline-${(0,external_node_crypto_.randomUUID)()}.tmp`);
+    try {
+        await (0,promises_.writeFile)(tmp, content, { mode, flag: 'wx' });
+        await (0,promises_.rename)(tmp, path);
+    }
+    catch (error) {
+        await (0,promises_.unlink)(tmp).catch(() => undefined);
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./core/src/adapters/image-archive.ts
@@ -30621,7 +30618,7 @@ function summary(status, o, notes, error) {
     if (o['signature-ref'])
         rows.push(['signature-ref', `\`${o['signature-ref']}\``]);
     rows.push(['pushed-tags', o['pushed-tags'].join(', ') || '—']);
-    const parts = [`### ${status === 'passed' ? '✅' : '❌'} sign: ${status}`];
+    const parts = [`### ${(0,render/* statusIcon */.I8)(status)} sign: ${status}`];
     if (error)
         parts.push(`**Error:** ${error}`);
     parts.push((0,render/* markdownTable */.Qj)(rows));

@@ -28417,7 +28417,7 @@ function readContext(env = process.env) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _trunkline_core_door_action__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3294);
-/* harmony import */ var _trunkline_core_stages_verify_metrics__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(336);
+/* harmony import */ var _trunkline_core_stages_verify_metrics__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(613);
 /* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7135);
 // action-verify-metrics: inputs → verify-metrics stage (run, ready, probe, scrape, lint, stop) → outputs and job summary.
 
@@ -30081,6 +30081,7 @@ async function measureExternal(fn) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I8: () => (/* binding */ statusIcon),
 /* harmony export */   Qj: () => (/* binding */ markdownTable),
 /* harmony export */   h2: () => (/* binding */ defaultStageMarkdown),
 /* harmony export */   yK: () => (/* binding */ outputToString)
@@ -30102,6 +30103,10 @@ function outputToString(value) {
     return JSON.stringify(value);
 }
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' };
+/** The job-summary icon of a stage status (✅ passed, ❌ failed, ⏭️ skipped). */
+function statusIcon(status) {
+    return ICON[status];
+}
 function escapeCell(text) {
     return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
@@ -30149,7 +30154,7 @@ function textTable(results) {
 
 /***/ }),
 
-/***/ 336:
+/***/ 613:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30288,38 +30293,32 @@ function freePort() {
 
 // EXTERNAL MODULE: ./core/src/domain/verify-metrics-config.ts + 1 modules
 var verify_metrics_config = __nccwpck_require__(2975);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const external_node_fs_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ./core/src/report/summary-file.ts
+;// CONCATENATED MODULE: ./core/src/adapters/atomic-file.ts
 
 
-/** Builds the summary document; `passed` is true when no stage failed. */
-function summaryDocument(results, startedAt, durationMs) {
-    return {
-        startedAt: startedAt.toISOString(),
-        durationMs,
-        passed: results.every((r) => r.status !== 'failed'),
-        stages: results.map((r) => ({
-            name: r.name,
-            status: r.status,
-            durationMs: r.durationMs,
-            outputs: r.outputs,
-            findings: r.findings.length,
-            ...(r.overheadMs !== undefined ? { overheadMs: r.overheadMs } : {}),
-            notes: r.notes,
-            ...(r.error ? { error: r.error } : {}),
-        })),
-    };
-}
+
 /**
- * Writes `text` to `path` atomically (temp file + rename), creating the directory: never half a
- * file. `mode` applies from creation (0600 for keys: never readable by others, even briefly).
+ * Writes `content` to `path` atomically: a uniquely named temp file beside it (created with
+ * `wx`, so it never reuses another writer's file), then `rename` over the target, which POSIX
+ * makes atomic within a directory. Readers see the old file or the new one, never half of one;
+ * on failure the temp file is removed and the target is untouched. Creates the directory.
+ * `mode` applies from creation (0600 for keys: never readable by others, even briefly).
  */
-async function writeFileAtomic(path, text, mode = 0o644) {
+async function writeFileAtomic(path, content, mode = 0o644) {
     await (0,external_node_fs_promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    await (0,external_node_fs_promises_namespaceObject.writeFile)(tmp, text, { mode });
-    await (0,external_node_fs_promises_namespaceObject.rename)(tmp, path);
+    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.trunkline-${(0,external_node_crypto_.randomUUID)()}.tmp`);
+    try {
+        await (0,external_node_fs_promises_namespaceObject.writeFile)(tmp, content, { mode, flag: 'wx' });
+        await (0,external_node_fs_promises_namespaceObject.rename)(tmp, path);
+    }
+    catch (error) {
+        await (0,external_node_fs_promises_namespaceObject.unlink)(tmp).catch(() => undefined);
+        throw error;
+    }
 }
 
 // EXTERNAL MODULE: ./core/src/report/render.ts
@@ -30686,8 +30685,7 @@ async function cleanup(cfg, id, log, notes) {
  */
 function verifyMetricsMarkdown(result, expectations) {
     const results = result.outputs.results ?? [];
-    const icon = result.status === 'passed' ? '✅' : result.status === 'failed' ? '❌' : '⏭️';
-    const parts = [`### ${icon} ${result.name}: ${result.status} (${result.durationMs} ms)`];
+    const parts = [`### ${(0,render/* statusIcon */.I8)(result.status)} ${result.name}: ${result.status} (${result.durationMs} ms)`];
     if (result.error)
         parts.push(`**Error:** ${result.error.split('\n')[0]}`);
     const rows = results.length

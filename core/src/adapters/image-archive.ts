@@ -9,7 +9,7 @@ import type { LayerBlob } from '../domain/oci-manifest.ts';
 import { archiveImageFromOciLayout, buildImageManifest, parseDockerSaveManifest, sha256Digest, sniffCompression } from '../domain/oci-manifest.ts';
 import type { Logger } from '../report/logger.ts';
 import { external } from '../report/external-time.ts';
-import { writeFileAtomic } from '../report/summary-file.ts';
+import { writeFileAtomic } from './atomic-file.ts';
 import { docker } from './docker.ts';
 import { run } from './process.ts';
 

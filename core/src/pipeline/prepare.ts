@@ -6,7 +6,7 @@ import { ensureDockerd } from '../local/dockerd.ts';
 import { ensureFluxRepo } from '../local/flux-repo.ts';
 import type { LocalFluxRepo } from '../local/flux-repo.ts';
 import { registryAnswers, startRegistry } from '../local/registry.ts';
-import { writeFileAtomic } from '../report/summary-file.ts';
+import { writeFileAtomic } from '../adapters/atomic-file.ts';
 import type { Logger } from '../report/logger.ts';
 import type { PipelineConfig } from './config.ts';
 

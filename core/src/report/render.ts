@@ -1,4 +1,4 @@
-import type { OutputValue, Outputs, StageResult } from './result.ts';
+import type { OutputValue, Outputs, StageResult, StageStatus } from './result.ts';
 
 /**
  * Converts one output value to the string form a step output takes: lists become newline-joined
@@ -13,6 +13,11 @@ export function outputToString(value: OutputValue): string {
 }
 
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' } as const;
+
+/** The job-summary icon of a stage status (✅ passed, ❌ failed, ⏭️ skipped). */
+export function statusIcon(status: StageStatus): string {
+  return ICON[status];
+}
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');

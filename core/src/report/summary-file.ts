@@ -1,5 +1,3 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { StageResult } from './result.ts';
 
 /** The `.trunkline/summary.json` document: `{"stages":[{name,status,durationMs,outputs,...}]}`. */
@@ -27,15 +25,4 @@ export function summaryDocument(results: readonly (StageResult & { overheadMs?: 
       ...(r.error ? { error: r.error } : {}),
     })),
   };
-}
-
-/**
- * Writes `text` to `path` atomically (temp file + rename), creating the directory: never half a
- * file. `mode` applies from creation (0600 for keys: never readable by others, even briefly).
- */
-export async function writeFileAtomic(path: string, text: string | Buffer, mode = 0o644): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, text, { mode });
-  await rename(tmp, path);
 }

@@ -12,9 +12,9 @@ import type { BuilderInfo, BuilderPreference } from '../adapters/docker-build.ts
 import { detectBuilder, runDockerBuild } from '../adapters/docker-build.ts';
 import { commitTime, listTags, readGitInfo } from '../adapters/git-info.ts';
 import type { Logger } from '../report/logger.ts';
-import type { StageResult } from '../report/result.ts';
+import type { StageResult, StageStatus } from '../report/result.ts';
 import { timed } from '../report/result.ts';
-import { markdownTable } from '../report/render.ts';
+import { markdownTable, statusIcon } from '../report/render.ts';
 import { runLint } from './lint.ts';
 
 /**
@@ -240,8 +240,8 @@ function checkBuilderFit(builder: BuilderInfo, v: ValidatedBuild): void {
   }
 }
 
-function summaryMarkdown(status: string, meta: BuildMetadata, builder: BuilderInfo | undefined, imageId: string | undefined, notes: string[], error?: string): string {
-  const parts = [`### ${status === 'passed' ? '✅' : '❌'} build: ${status}`];
+function summaryMarkdown(status: StageStatus, meta: BuildMetadata, builder: BuilderInfo | undefined, imageId: string | undefined, notes: string[], error?: string): string {
+  const parts = [`### ${statusIcon(status)} build: ${status}`];
   if (error) parts.push(`**Error:** ${error}`);
   parts.push(`Image \`${meta.json.image}\`${builder ? ` built by the **${builder.kind}** builder (${builder.version})` : ''}${imageId ? `: \`${imageId}\`` : ''}`);
   parts.push(markdownTable([['Tag', 'Why'], ...meta.computation.tags.map((t) => [`\`${t.tag}\``, t.reason])]));

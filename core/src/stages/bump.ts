@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { glob, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { glob, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Logger } from '../report/logger.ts';
-import type { StageResult } from '../report/result.ts';
+import type { StageResult, StageStatus } from '../report/result.ts';
 import { failedFromError, timed } from '../report/result.ts';
-import { markdownTable } from '../report/render.ts';
+import { writeFileAtomic } from '../adapters/atomic-file.ts';
+import { markdownTable, statusIcon } from '../report/render.ts';
 import { InputError } from '../domain/errors.ts';
 import type { BumpConfig } from '../domain/bump-config.ts';
 import { bumpTargets } from '../domain/bump-config.ts';
@@ -178,9 +178,8 @@ function outputsFor(plan: BumpPlan, targets: readonly ImageTarget[], landed: boo
   };
 }
 
-function summaryMarkdown(status: string, headline: string, plan: BumpPlan | undefined, notes: readonly string[], ms: number, error?: string): string {
-  const icon = status === 'passed' ? '✅' : '❌';
-  const parts = [`### ${icon} ${BUMP_STAGE}: ${status} (${ms} ms)`, headline];
+function summaryMarkdown(status: StageStatus, headline: string, plan: BumpPlan | undefined, notes: readonly string[], ms: number, error?: string): string {
+  const parts = [`### ${statusIcon(status)} ${BUMP_STAGE}: ${status} (${ms} ms)`, headline];
   if (error) parts.push(`**Error:** ${error}`);
   if (plan?.changed.length) parts.push(editsTable(plan), '```diff', renderDiff(plan), '```');
   for (const n of notes) parts.push(`- ${n}`);
@@ -221,19 +220,6 @@ async function workingTreeFiles(root: string, files: readonly string[]): Promise
   }
   if (!out.length) throw new InputError('files', `matches no file under ${root} (${files.join(', ')})`);
   return { files: out, explicit };
-}
-
-/** Writes a file via a temporary sibling and `rename`, so a crash never leaves half a file; keeps the mode. */
-async function writeAtomically(path: string, content: Buffer): Promise<void> {
-  const info = await stat(path);
-  const tmp = join(dirname(path), `.${basename(path)}.trunkline-${randomUUID()}.tmp`);
-  try {
-    await writeFile(tmp, content, { mode: info.mode & 0o7777, flag: 'wx' });
-    await rename(tmp, path);
-  } catch (error) {
-    await unlink(tmp).catch(() => undefined);
-    throw error;
-  }
 }
 
 /** Reads the files of `commit` in a store and plans the edit (globs listed from their prefix only). */
@@ -306,7 +292,11 @@ async function bumpInPlace(cfg: BumpConfig, targets: ImageTarget[], log: Logger,
   const root = resolve(cfg.path);
   const { files, explicit } = await workingTreeFiles(root, cfg.files);
   const plan = planBump(files, explicit, cfg, targets);
-  for (const p of plan.changed) await writeAtomically(join(root, p.file.path), p.after);
+  for (const p of plan.changed) {
+    // Same mode as the file it replaces: a bump changes bytes, never permissions.
+    const path = join(root, p.file.path);
+    await writeFileAtomic(path, p.after, (await stat(path)).mode & 0o7777);
+  }
   notes.push(plan.changed.length ? `edited in place: ${plan.changed.map((p) => p.file.path).join(', ')}` : 'already up to date: no file changed');
   for (const p of plan.changed) log.info(`edited ${p.file.path}: ${p.result.edits.map((e) => `${e.path} ${e.oldValue} → ${e.newValue}`).join('; ')}`);
   return { plan, outputs: outputsFor(plan, targets, true), headline: headline(targets, plan) };

@@ -15,10 +15,10 @@ import { SEVERITIES, TrivyReportError, artifactMismatch, parseTrivyReport } from
 import type { IgnoreRule } from '../domain/trivyignore.ts';
 import { IgnoreFileError, parseIgnoreFile } from '../domain/trivyignore.ts';
 import type { Logger } from '../report/logger.ts';
-import { markdownTable } from '../report/render.ts';
+import { markdownTable, statusIcon } from '../report/render.ts';
 import type { Finding, StageBody, StageResult } from '../report/result.ts';
 import { timed } from '../report/result.ts';
-import { writeFileAtomic } from '../report/summary-file.ts';
+import { writeFileAtomic } from '../adapters/atomic-file.ts';
 
 /** Trivy scanners the gate understands (`config` is Trivy's old name for `misconfig`). */
 const SCANNERS: readonly string[] = ['vuln', 'secret', 'misconfig'];
@@ -179,8 +179,7 @@ function findingLink(f: TrivyFinding): string {
  */
 function scanSummaryMarkdown(report: TrivyReport, gate: GateResult, options: { ignoreUnfixed: boolean; maxRows?: number }): string {
   const maxRows = options.maxRows ?? 20;
-  const icon = gate.passed ? '✅' : '❌';
-  const parts = [`### ${icon} scan: Trivy gate ${gate.passed ? 'passed' : 'failed'}: ${gateVerdictLine(gate, 3)}`];
+  const parts = [`### ${statusIcon(gate.passed ? 'passed' : 'failed')} scan: Trivy gate ${gate.passed ? 'passed' : 'failed'}: ${gateVerdictLine(gate, 3)}`];
   const os = report.os ? `, ${report.os}` : '';
   parts.push(`Artifact \`${report.artifactName}\` (${report.artifactType}${os}) · Trivy ${report.trivyVersion ?? 'version unknown'} · fail-on **${gate.failOn}** · ignore-unfixed: ${options.ignoreUnfixed ? 'yes' : 'no'}`);
   const byClass = countsByClass(gate.kept);

@@ -21,9 +21,9 @@ import { createRegistryClient, RegistryError } from '../adapters/registry.ts';
 import type { CredentialSource, RegistryClient, RegistryCredentials } from '../adapters/registry.ts';
 import type { RetryPolicy } from '../adapters/retry.ts';
 import type { Logger } from '../report/logger.ts';
-import { markdownTable } from '../report/render.ts';
+import { markdownTable, statusIcon } from '../report/render.ts';
 import type { StageResult } from '../report/result.ts';
-import { writeFileAtomic } from '../report/summary-file.ts';
+import { writeFileAtomic } from '../adapters/atomic-file.ts';
 
 /**
  * The signing gate: the digest that is signed is the digest that is pushed, and no tag is written
@@ -369,7 +369,7 @@ function summary(status: 'passed' | 'failed', o: SignOutputs, notes: string[], e
   if (o['image-ref']) rows.push(['image-ref', `\`${o['image-ref']}\``]);
   if (o['signature-ref']) rows.push(['signature-ref', `\`${o['signature-ref']}\``]);
   rows.push(['pushed-tags', o['pushed-tags'].join(', ') || '—']);
-  const parts = [`### ${status === 'passed' ? '✅' : '❌'} sign: ${status}`];
+  const parts = [`### ${statusIcon(status)} sign: ${status}`];
   if (error) parts.push(`**Error:** ${error}`);
   parts.push(markdownTable(rows));
   for (const n of notes) parts.push(`- ${n}`);

@@ -18,8 +18,8 @@ import { findPromtool, promtoolCheckMetrics } from '../adapters/promtool.ts';
 import { freePort } from '../local/free-port.ts';
 import { validateVerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
 import type { VerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
-import { writeFileAtomic } from '../report/summary-file.ts';
-import { markdownTable, outputToString } from '../report/render.ts';
+import { writeFileAtomic } from '../adapters/atomic-file.ts';
+import { markdownTable, outputToString, statusIcon } from '../report/render.ts';
 
 /** Waiting on the container counts as external time (see report/external-time.ts), not stage overhead. */
 const sleep = (ms: number): Promise<void> => external(() => sleepFor(ms));
@@ -390,8 +390,7 @@ async function cleanup(cfg: VerifyMetricsConfig, id: string, log: Logger, notes:
  */
 function verifyMetricsMarkdown(result: StageResult<VerifyMetricsOutputs>, expectations: readonly string[]): string {
   const results = result.outputs.results ?? [];
-  const icon = result.status === 'passed' ? '✅' : result.status === 'failed' ? '❌' : '⏭️';
-  const parts = [`### ${icon} ${result.name}: ${result.status} (${result.durationMs} ms)`];
+  const parts = [`### ${statusIcon(result.status)} ${result.name}: ${result.status} (${result.durationMs} ms)`];
   if (result.error) parts.push(`**Error:** ${result.error.split('\n')[0]}`);
   const rows = results.length
     ? results.map((r) => [`\`${r.expectation}\``, String(r.matched), r.value === null ? '—' : String(r.value), r.pass ? '✅ pass' : '❌ fail'])
