@@ -38,7 +38,12 @@ export type InputTable = readonly InputSpec[];
  * and the allowed form (docs/errors.md, `input-invalid`).
  */
 export class RawReader {
-  constructor(private readonly raw: RawInputs, private readonly table?: InputTable) {}
+  private readonly raw: RawInputs;
+  private readonly table: InputTable | undefined;
+  constructor(raw: RawInputs, table?: InputTable) {
+    this.raw = raw;
+    this.table = table;
+  }
 
   /** The untrimmed value, or the table default when absent. */
   value(name: string): string | undefined {
