@@ -31,14 +31,37 @@ export function markdownTable(rows: readonly (readonly string[])[]): string {
   return [line(head), line(head.map(() => '---')), ...body.map(line)].join('\n');
 }
 
+/** One block of a stage's job summary below the common header: a heading and markdown. */
+export interface SummarySection {
+  heading?: string;
+  /** Markdown (a table, a list, a fenced diff); empty sections are left out. */
+  body: string;
+  /** Render inside a collapsed `<details>` with the heading as its summary. */
+  collapsed?: boolean;
+}
+
+/**
+ * The one job-summary renderer every stage uses: the common header (icon, stage, status, time),
+ * the error, the notes, then the stage's own `sections` in order. Returns GitHub-flavoured markdown.
+ */
+export function stageMarkdown(result: Pick<StageResult, 'name' | 'status' | 'durationMs' | 'error' | 'notes'>, sections: readonly SummarySection[] = []): string {
+  const parts = [`### ${ICON[result.status]} ${result.name}: ${result.status} (${result.durationMs} ms)`];
+  if (result.error) parts.push(`**Error:** ${result.error}`);
+  for (const note of result.notes) parts.push(`- ${note}`);
+  for (const section of sections) {
+    if (!section.body.trim()) continue;
+    if (section.collapsed) parts.push(`<details><summary>${section.heading ?? 'Details'}</summary>\n\n${section.body}\n\n</details>`);
+    else parts.push(section.heading ? `#### ${section.heading}\n\n${section.body}` : section.body);
+  }
+  return parts.join('\n\n');
+}
+
 /**
  * The default job-summary section for a stage that wrote none of its own: status, notes, findings
  * (capped at `maxFindings` with an "and N more" line) and outputs.
  */
 export function defaultStageMarkdown(result: StageResult, maxFindings = 20): string {
-  const parts = [`### ${ICON[result.status]} ${result.name}: ${result.status} (${result.durationMs} ms)`];
-  if (result.error) parts.push(`**Error:** ${result.error}`);
-  for (const note of result.notes) parts.push(`- ${note}`);
+  const parts = [stageMarkdown(result)];
   if (result.findings.length) {
     const rows = result.findings.slice(0, maxFindings).map((f) => [f.severity ?? '', f.id, f.message, f.location ?? '']);
     parts.push(markdownTable([['Severity', 'ID', 'Message', 'Location'], ...rows]));

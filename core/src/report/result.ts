@@ -40,11 +40,34 @@ export type StageBody<O extends Outputs> = Omit<StageResult<O>, 'name' | 'durati
 /**
  * Runs `fn` and stamps its result with the stage name and its wall time (ms, from
  * `performance.now()`). An exception is not caught here: the door decides how to report it.
+ * Prefer `runStage`, which also turns a thrown error into a `failed` result.
  */
 export async function timed<O extends Outputs>(name: string, fn: () => Promise<StageBody<O>>): Promise<StageResult<O>> {
   const start = performance.now();
   const body = await fn();
   return { name, durationMs: Math.round(performance.now() - start), ...body };
+}
+
+/**
+ * The one stage contract: runs `fn`, stamps the stage name and wall time (ms, `performance.now()`),
+ * and turns anything it throws (an `InputError` for bad input included) into a `failed` result with
+ * the message as `error` and `outputs` from `failedOutputs` (default `{}`), so a stage never throws
+ * at its door. `onError` may add notes or a job summary to that failed result.
+ */
+export async function runStage<O extends Outputs>(
+  name: string,
+  fn: () => Promise<StageBody<O>>,
+  options: { failedOutputs?: () => O; onError?: (result: StageResult<O>) => void } = {},
+): Promise<StageResult<O>> {
+  const start = performance.now();
+  try {
+    const body = await fn();
+    return { name, durationMs: Math.round(performance.now() - start), ...body };
+  } catch (error) {
+    const result = failedFromError<O>(name, error, Math.round(performance.now() - start), options.failedOutputs?.() ?? ({} as O));
+    options.onError?.(result);
+    return result;
+  }
 }
 
 /** A `skipped` result with the reason as its first note (never to be mistaken for `passed`). */
