@@ -1,13 +1,16 @@
 import { InputError } from './errors.ts';
 import { imageName, parseImageRef, parseRepositoryRef, validateDigest, validateTag } from './image-ref.ts';
+import type { InputTable, RawInputs } from './raw-inputs.ts';
+import { RawReader } from './raw-inputs.ts';
 import type { ImageTarget } from './bump-targets.ts';
 import { validateBranch, validateRelativePath } from './bump-targets.ts';
 import type { BumpKind } from './yaml-splice.ts';
 
 /**
- * The typed configuration of the GitOps bump stage and its one validation, shared by the action's
- * context module and the `trunkline bump` command. Every error is an `InputError` naming the
- * action input (`files`, `key-path`, ...), so both doors report bad input the same way.
+ * The GitOps bump stage's one config resolver: the input table `BUMP_INPUTS` (names and defaults
+ * exactly as action-gitops-bump/action.yml spells them) and `bumpConfigFromInputs`, which turns raw
+ * values from any door (action inputs, CLI flags, a config file) into a validated `BumpConfig`.
+ * Every error is an `InputError` naming the action input (`files`, `key-path`, ...).
  */
 
 /** `none` edits files in place; `push` commits and pushes to a branch; `pr` pushes to a fixed branch
@@ -179,6 +182,84 @@ export function resolveBumpConfig(input: BumpConfigInput): BumpConfig {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Every input of action-gitops-bump, with action.yml's defaults. `${{ github.* }}` defaults are
+ * filled in by the runner; other doors give those values themselves (the CLI from `GITHUB_*`).
+ */
+export const BUMP_INPUTS: InputTable = [
+  { name: 'path', default: '.' },
+  { name: 'files', list: 'items' },
+  { name: 'kind', default: 'auto' },
+  { name: 'image' },
+  { name: 'tag' },
+  { name: 'digest' },
+  { name: 'images', list: 'lines' },
+  { name: 'key-path' },
+  { name: 'mode', default: 'none' },
+  { name: 'branch' },
+  { name: 'remote', default: 'origin' },
+  { name: 'commit-message' },
+  { name: 'author' },
+  { name: 'max-retries', default: '5' },
+  { name: 'title' },
+  { name: 'body' },
+  { name: 'labels', list: 'items' },
+  { name: 'base' },
+  { name: 'auto-merge', default: 'false' },
+  { name: 'merge-method', default: 'squash' },
+  { name: 'token', default: '${{ github.token }}', actionOnly: true, secret: true },
+  { name: 'repository', default: '${{ github.repository }}' },
+  { name: 'api-url', default: '${{ github.api_url }}' },
+];
+
+/** Defaults the runner evaluates (`${{ … }}`) mean "not given" to every other door. */
+const LITERAL_DEFAULTS: InputTable = BUMP_INPUTS.map((s) => (s.default?.startsWith('${{') ? { name: s.name } : s));
+
+/** Settings no door input carries: test and benchmark tuning, and what the door knows of the run. */
+export type BumpExtras = Partial<Pick<BumpConfig, 'retryDelayMs' | 'githubTiming'>>;
+
+/**
+ * The one resolver of the bump's raw inputs (keys = `BUMP_INPUTS` names, values as the door got
+ * them) into a validated `BumpConfig`: reads each input with its table default, parses `images`,
+ * `author` and `repository`, then validates everything (`resolveBumpConfig`). Throws `InputError`
+ * naming the input; never reads the environment.
+ */
+export function bumpConfigFromInputs(raw: RawInputs, extras: BumpExtras = {}): BumpConfig {
+  const r = new RawReader(raw, LITERAL_DEFAULTS);
+  const input: BumpConfigInput = {
+    path: r.string('path') ?? '.',
+    files: r.list('files'),
+    kind: r.oneOf('kind', BUMP_KINDS, BUMP_DEFAULTS.kind),
+    image: r.string('image') ?? '',
+    tag: r.string('tag') ?? '',
+    images: parseImageTargets(r.list('images', { commas: false })),
+    mode: r.oneOf('mode', BUMP_MODES, BUMP_DEFAULTS.mode),
+    remote: r.string('remote') ?? BUMP_DEFAULTS.remote,
+    maxRetries: r.integer('max-retries', BUMP_DEFAULTS.maxRetries, { min: 0, max: 20 }),
+    labels: r.list('labels'),
+    autoMerge: r.boolean('auto-merge', BUMP_DEFAULTS.autoMerge),
+    mergeMethod: r.oneOf('merge-method', MERGE_METHODS, BUMP_DEFAULTS.mergeMethod),
+    apiUrl: r.string('api-url') ?? BUMP_DEFAULTS.apiUrl,
+    ...extras,
+  };
+  const optional = {
+    digest: r.string('digest'),
+    keyPath: r.string('key-path'),
+    branch: r.string('branch'),
+    commitMessage: r.string('commit-message'),
+    title: r.string('title'),
+    body: r.string('body'),
+    base: r.string('base'),
+    token: r.string('token'),
+  };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) (input as Record<string, unknown>)[key] = value;
+  const author = r.string('author');
+  if (author) input.author = parseIdentity(author);
+  const slug = r.string('repository');
+  if (slug) Object.assign(input, parseRepositorySlug(slug));
+  return resolveBumpConfig(input);
 }
 
 /**

@@ -15,14 +15,14 @@ describe('trunkline bump', () => {
     const dir = tempDir('bump-cli-');
     copyFileSync(join(gitopsFixtures, 'home-ops_runner-helmrelease_v2-image-string.yaml'), join(dir, 'runner.yaml'));
     const digest = `sha256:${'1'.repeat(64)}`;
-    const result = await command.run(['--path', dir, '--file', 'runner.yaml', '--image', 'ghcr.io/home-operations/actions-runner', '--tag', '2.340.0', '--digest', digest], createMemoryLogger());
+    const result = await command.run(['--path', dir, '--files', 'runner.yaml', '--image', 'ghcr.io/home-operations/actions-runner', '--tag', '2.340.0', '--digest', digest], createMemoryLogger());
     expect(result.status, result.error).toBe('passed');
     expect(result.outputs).toMatchObject({ changed: true, 'old-tag': '2.336.0', 'new-tag': '2.340.0' });
     expect(readFileSync(join(dir, 'runner.yaml'), 'utf8')).toContain(`image: ghcr.io/home-operations/actions-runner:2.340.0@${digest}\n`);
   });
 
   it('takes the token from GITHUB_TOKEN only, never from a flag', () => {
-    const argv = ['--file', 'values.yaml', '--image', 'ghcr.io/acme/app', '--tag', '1', '--mode', 'pr', '--repository', 'acme/gitops', '--label', 'a', '--label', 'b'];
+    const argv = ['--files', 'values.yaml', '--image', 'ghcr.io/acme/app', '--tag', '1', '--mode', 'pr', '--repository', 'acme/gitops', '--labels', 'a', '--labels', 'b'];
     const cfg = bumpConfigFromArgv(argv, { GITHUB_TOKEN: 'ghs_x' });
     expect(cfg).toMatchObject({ token: 'ghs_x', owner: 'acme', repo: 'gitops', labels: ['a', 'b'], mode: 'pr' });
     expect(() => bumpConfigFromArgv([...argv, '--token', 'ghs_x'], {})).toThrow(/"--token" is not understood/);
