@@ -1,6 +1,6 @@
 // Runs the BUNDLED action-scan/dist/index.js as the runner does: INPUT_* variables (every input of
 // action.yml with its default, as the runner sets them, overridden by the test's), GITHUB_OUTPUT and
-// GITHUB_STEP_SUMMARY files read back. Real Trivy reports from ../shared/fixtures/trivy.
+// GITHUB_STEP_SUMMARY files read back. Real Trivy reports from core/test/fixtures/trivy.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

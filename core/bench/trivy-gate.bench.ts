@@ -1,4 +1,4 @@
-// The Trivy gate on a synthesised ~50 MB report (real findings from ../shared/fixtures/trivy,
+// The Trivy gate on a synthesised ~50 MB report (real findings from core/test/fixtures/trivy,
 // replicated across many Results), against plain `JSON.parse` of the same file in the same run.
 // Each measurement runs in a fresh child process (clean heap, honest peak RSS), interleaved round
 // by round so drift hits both alike. Reported: median time and peak RSS, and their ratios to the

@@ -1,7 +1,7 @@
 // A stand-in for the `trivy` executable, for the paths that need one: Trivy cannot run on this
 // machine (its vulnerability DB comes from a public registry). It records its argv and environment,
 // can answer like a rate-limited DB registry for its first N runs, and then writes a REAL recorded
-// Trivy report (from ../shared/fixtures/trivy) to --output. Tests using it say "(fake trivy executable)".
+// Trivy report (from core/test/fixtures/trivy) to --output. Tests using it say "(fake trivy executable)".
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
