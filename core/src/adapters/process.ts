@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../report/logger.ts';
 import { maskSecrets } from '../report/logger.ts';
 import { beginExternal } from '../report/external-time.ts';
@@ -47,6 +49,18 @@ export class ProcessError extends Error {
   }
 }
 
+/** Children started by `run` that have not closed yet: what a signal handler must stop. */
+const liveChildren = new Set<ChildProcess>();
+
+/**
+ * Sends `signal` to every child `run` started that is still running (a door's SIGINT/SIGTERM
+ * handler calls it so no eslint, docker or trivy outlives the CLI). Returns how many were signalled.
+ */
+export function signalRunningChildren(signal: NodeJS.Signals): number {
+  for (const child of liveChildren) child.kill(signal);
+  return liveChildren.size;
+}
+
 /** Renders argv for logs: each argument that needs it is single-quoted; secrets are masked. */
 export function formatCommand(file: string, args: readonly string[], secrets: readonly string[] = []): string {
   const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
@@ -70,6 +84,7 @@ export function run(file: string, args: readonly string[], options: RunOptions =
       env: options.env ? { ...process.env, ...options.env } : process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    liveChildren.add(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let killedForTimeout = false;
@@ -89,11 +104,13 @@ export function run(file: string, args: readonly string[], options: RunOptions =
     child.stdout.on('data', (c: Buffer) => { out.push(c); if (!options.binary) streamLines(c); });
     child.stderr.on('data', (c: Buffer) => { err.push(c); streamLines(c); });
     child.on('error', (e) => {
+      liveChildren.delete(child);
       clearTimeout(timer);
       endExternal();
       reject(new ProcessError(display, null, '', '', `could not start (${(e as NodeJS.ErrnoException).code ?? e.message})`));
     });
     child.on('close', (code, signal) => {
+      liveChildren.delete(child);
       endExternal();
       clearTimeout(timer);
       clearTimeout(killTimer);
@@ -121,4 +138,53 @@ export async function isAvailable(file: string, versionArgs: readonly string[] =
   } catch {
     return false;
   }
+}
+
+/** A long-running child started by `startBackground` (a daemon such as dockerd or a registry). */
+export interface BackgroundProcess {
+  pid: number | undefined;
+  /** The exit code once it has exited, else `null` (still running). */
+  exitCode(): number | null;
+  /** Resolves when the child exits. */
+  exited: Promise<void>;
+  /** Sends SIGTERM, waits up to `graceMs` (default 5000) for the exit, then sends SIGKILL. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `file` with an argument array in the background, stdout and stderr appended to `logFile`
+ * (stdin closed). With `detached`, the child gets its own process group and is unref'd, so it keeps
+ * running after this Node process exits (a shared local daemon). Rejects with `ProcessError` when the
+ * program cannot be started (ENOENT). Readiness is the caller's to poll, with its own deadline.
+ */
+export async function startBackground(file: string, args: readonly string[], options: { logFile: string; detached?: boolean }): Promise<BackgroundProcess> {
+  const fd = openSync(options.logFile, 'a');
+  const child = spawn(file, [...args], { detached: options.detached ?? false, stdio: ['ignore', fd, fd] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', (e) => reject(new ProcessError(formatCommand(file, args), null, '', '', `could not start (${(e as NodeJS.ErrnoException).code ?? e.message})`)));
+    });
+  } finally {
+    closeSync(fd); // the child holds its own copy of the descriptor
+  }
+  if (options.detached) child.unref();
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  const exitCode = (): number | null => child.exitCode ?? (child.signalCode ? -1 : null);
+  return {
+    pid: child.pid,
+    exitCode,
+    exited,
+    async stop(graceMs = 5000) {
+      if (exitCode() !== null) return;
+      child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const killed = new Promise<void>((resolve) => { timer = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, graceMs); });
+      await Promise.race([exited, killed]);
+      clearTimeout(timer);
+    },
+  };
 }

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { dockerDaemonReady } from '../adapters/docker.ts';
-import { isAvailable } from '../adapters/process.ts';
+import { isAvailable, startBackground } from '../adapters/process.ts';
 import type { Logger } from '../report/logger.ts';
 
 /**
@@ -22,9 +21,7 @@ export async function ensureDockerd(log: Logger, options: { logFile?: string; ti
   const logFile = options.logFile ?? '/var/log/trunkline-dockerd.log';
   mkdirSync(dirname(logFile), { recursive: true });
   log.info(`starting dockerd (log: ${logFile})`);
-  const fd = openSync(logFile, 'a');
-  const child = spawn('dockerd', [], { detached: true, stdio: ['ignore', fd, fd] });
-  child.unref();
+  await startBackground('dockerd', [], { logFile, detached: true });
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     if (await dockerDaemonReady()) return 'started';

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { isAvailable } from '../adapters/process.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../adapters/free-port.ts';
+import { isAvailable, startBackground } from '../adapters/process.ts';
 
 /** A CNCF distribution registry (Debian `docker-registry`) on loopback, standing in for ECR/GHCR. */
 export interface LocalRegistry {
@@ -72,17 +71,14 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Loca
     lines.push('auth:', '  htpasswd:', '    realm: trunkline-local', `    path: ${join(dataDir, 'htpasswd')}`);
   }
   writeFileSync(join(dataDir, 'config.yml'), `${lines.join('\n')}\n`);
-  const logFd = openSync(join(dataDir, 'registry.log'), 'a');
-  const child = spawn('docker-registry', ['serve', join(dataDir, 'config.yml')], {
+  const child = await startBackground('docker-registry', ['serve', join(dataDir, 'config.yml')], {
+    logFile: join(dataDir, 'registry.log'),
     detached: options.persistent ?? false,
-    stdio: ['ignore', logFd, logFd],
   });
-  if (options.persistent) child.unref();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 15_000;
   while (!(await registryAnswers(host))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
+    if (child.exitCode() !== null || Date.now() > deadline) {
+      await child.stop(0);
       throw new Error(`docker-registry did not start on ${host}; see ${join(dataDir, 'registry.log')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -93,10 +89,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Loca
     password,
     dataDir,
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      }
+      await child.stop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -15,7 +15,7 @@ import {
 import { HttpProbeError, httpGet } from '../adapters/http-probe.ts';
 import type { HttpResponse } from '../adapters/http-probe.ts';
 import { findPromtool, promtoolCheckMetrics } from '../adapters/promtool.ts';
-import { freePort } from '../local/free-port.ts';
+import { freePort } from '../adapters/free-port.ts';
 import { validateVerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
 import type { VerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
 import { writeFileAtomic } from '../adapters/atomic-file.ts';

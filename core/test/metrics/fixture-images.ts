@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker } from '../../src/adapters/docker.ts';
 import { httpGet } from '../../src/adapters/http-probe.ts';
-import { freePort } from '../../src/local/free-port.ts';
+import { freePort } from '../../src/adapters/free-port.ts';
 
 /** Behaviours of the fixture server (images/fixture-server.mjs), one image each. */
 export const FIXTURE_MODES = ['good', 'crash', 'never-ready', 'malformed', 'ignore-sigterm', 'defaults'] as const;

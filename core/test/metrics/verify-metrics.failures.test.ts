@@ -10,7 +10,7 @@ import type { HostFixtureMode } from './fixture-images.ts';
 import { HttpProbeError, httpGet } from '../../src/adapters/http-probe.ts';
 import { VERIFY_METRICS_LABEL, listLabelledContainers } from '../../src/adapters/docker-run.ts';
 import { dockerDaemonReady } from '../../src/adapters/docker.ts';
-import { freePort } from '../../src/local/free-port.ts';
+import { freePort } from '../../src/adapters/free-port.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { defaultVerifyMetricsConfig, runVerifyMetrics } from '../../src/stages/verify-metrics.ts';
 import type { VerifyMetricsConfig } from '../../src/stages/verify-metrics.ts';

@@ -12,7 +12,7 @@ import { scratchDirs } from '../support/scratch.ts';
 import { livezAnswers } from './fixture-images.ts';
 import { docker } from '../../src/adapters/docker.ts';
 import { VERIFY_METRICS_LABEL, listLabelledContainers } from '../../src/adapters/docker-run.ts';
-import { freePort } from '../../src/local/free-port.ts';
+import { freePort } from '../../src/adapters/free-port.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { defaultVerifyMetricsConfig, runVerifyMetrics } from '../../src/stages/verify-metrics.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/adapters/process.ts';
-import { freePort } from '../../src/local/free-port.ts';
+import { freePort } from '../../src/adapters/free-port.ts';
 import type { SummaryDocument } from '../../src/report/summary-file.ts';
 import { prepareDocker } from '../support/infra.ts';
 import { trivyFixtures } from '../support/paths.ts';
