@@ -8,5 +8,5 @@ import { rawInputsFromEnv } from '@trunkline/core/domain/raw-inputs';
  * stage before any use.
  */
 export function readContext(env: NodeJS.ProcessEnv = process.env): BumpConfig {
-  return bumpConfigFromInputs(rawInputsFromEnv(BUMP_INPUTS, env));
+  return bumpConfigFromInputs(rawInputsFromEnv(BUMP_INPUTS, env), env.GITHUB_EVENT_NAME ? { eventName: env.GITHUB_EVENT_NAME } : {});
 }

@@ -2,6 +2,7 @@ import { InputError } from './errors.ts';
 import { imageName, parseImageRef, parseRepositoryRef, validateDigest, validateTag } from './image-ref.ts';
 import type { InputTable, RawInputs } from './raw-inputs.ts';
 import { RawReader } from './raw-inputs.ts';
+import { ALLOW_PRIVILEGED_EVENT } from './privileged-event.ts';
 import type { ImageTarget } from './bump-targets.ts';
 import { validateBranch, validateRelativePath } from './bump-targets.ts';
 import type { BumpKind } from './yaml-splice.ts';
@@ -75,6 +76,10 @@ export interface BumpConfig {
   /** Repository that holds the GitOps files on GitHub (modes `pr`, `api`). */
   owner?: string;
   repo?: string;
+  /** `GITHUB_EVENT_NAME` as the door saw it (undefined off GitHub): input to the privileged-event guard. */
+  eventName?: string;
+  /** Run on `pull_request_target`, `workflow_run`, `issue_comment` too (domain/privileged-event.ts). */
+  allowPrivilegedEvent?: boolean;
   /** Tuning of the GitHub client for tests and benchmarks (ms per `retry-after` second, write spacing). */
   githubTiming?: { retryAfterUnitMs?: number; writeSpacingMs?: number; retries?: number };
 }
@@ -212,13 +217,14 @@ export const BUMP_INPUTS: InputTable = [
   { name: 'token', default: '${{ github.token }}', actionOnly: true, secret: true },
   { name: 'repository', default: '${{ github.repository }}' },
   { name: 'api-url', default: '${{ github.api_url }}' },
+  { name: ALLOW_PRIVILEGED_EVENT, default: 'false' },
 ];
 
 /** Defaults the runner evaluates (`${{ … }}`) mean "not given" to every other door. */
 const LITERAL_DEFAULTS: InputTable = BUMP_INPUTS.map((s) => (s.default?.startsWith('${{') ? { name: s.name } : s));
 
 /** Settings no door input carries: test and benchmark tuning, and what the door knows of the run. */
-export type BumpExtras = Partial<Pick<BumpConfig, 'retryDelayMs' | 'githubTiming'>>;
+export type BumpExtras = Partial<Pick<BumpConfig, 'retryDelayMs' | 'githubTiming' | 'eventName'>>;
 
 /**
  * The one resolver of the bump's raw inputs (keys = `BUMP_INPUTS` names, values as the door got
@@ -242,6 +248,7 @@ export function bumpConfigFromInputs(raw: RawInputs, extras: BumpExtras = {}): B
     autoMerge: r.boolean('auto-merge', BUMP_DEFAULTS.autoMerge),
     mergeMethod: r.oneOf('merge-method', MERGE_METHODS, BUMP_DEFAULTS.mergeMethod),
     apiUrl: r.string('api-url') ?? BUMP_DEFAULTS.apiUrl,
+    allowPrivilegedEvent: r.boolean(ALLOW_PRIVILEGED_EVENT, false),
     ...extras,
   };
   const optional = {

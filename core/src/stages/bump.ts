@@ -6,6 +6,7 @@ import { failedFromError, timed } from '../report/result.ts';
 import { writeFileAtomic } from '../adapters/atomic-file.ts';
 import { markdownTable, statusIcon } from '../report/render.ts';
 import { InputError } from '../domain/errors.ts';
+import { assertEventAllowed } from '../domain/privileged-event.ts';
 import type { BumpConfig } from '../domain/bump-config.ts';
 import { bumpTargets } from '../domain/bump-config.ts';
 import type { ImageTarget } from '../domain/bump-targets.ts';
@@ -385,6 +386,7 @@ export async function runBump(cfg: BumpConfig, log: Logger): Promise<StageResult
   if (cfg.token) log.secret(cfg.token);
   try {
     return await timed<BumpOutputs>(BUMP_STAGE, async () => {
+      assertEventAllowed(cfg.eventName, cfg.allowPrivilegedEvent, 'bump GitOps files');
       const run = cfg.mode === 'none' ? bumpInPlace : cfg.mode === 'push' ? bumpAndPush : bumpPullRequest;
       const { plan, outputs, headline: line } = await run(cfg, targets, log, notes);
       notes.push(...plan.warnings);

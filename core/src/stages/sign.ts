@@ -2,7 +2,8 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import { ECR_PUSH_ACTIONS, isEcrPublicHost, parseEcrHost } from '../domain/ecr-host.ts';
-import { GateError, InputError } from '../domain/errors.ts';
+import { InputError } from '../domain/errors.ts';
+import { assertEventAllowed } from '../domain/privileged-event.ts';
 import { imageName, parseImageRef, parseRepositoryRef, validateDigest, validateTag } from '../domain/image-ref.ts';
 import type { ImageRef } from '../domain/image-ref.ts';
 import { buildSignatureManifest, mergeSignatures, parseSignatureManifest, sha256Digest, signatureTag } from '../domain/oci-manifest.ts';
@@ -109,8 +110,6 @@ export type SignOutputs = {
   'pushed-tags': string[];
 };
 
-export const PRIVILEGED_EVENTS = ['pull_request_target', 'workflow_run', 'issue_comment'] as const;
-
 /** Loopback registries speak plain HTTP by default (docker's insecure-registry default). */
 export function isLoopbackHost(host: string): boolean {
   return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host);
@@ -125,9 +124,7 @@ function refuseEcrPublic(ref: ImageRef, input: string): void {
 
 /** Refuses privileged events unless opted in; the message names the input to set. */
 export function trustGuard(eventName: string | undefined, allowed: boolean | undefined, what: string): void {
-  if (eventName && (PRIVILEGED_EVENTS as readonly string[]).includes(eventName) && !allowed) {
-    throw new GateError(`refusing to ${what} on a ${eventName} event: it runs with the base repository's secrets while its input can come from a fork. Set allow-privileged-event: true only if this workflow never runs code or data from the triggering fork.`);
-  }
+  assertEventAllowed(eventName, allowed, what);
 }
 
 interface Connection {

@@ -11,7 +11,8 @@ const flags = flagsFromTable(BUMP_INPUTS);
  * The `BumpConfig` for `trunkline bump` argv: flags carry the action's input names (`--files`
  * and `--labels` repeat; positional arguments are more files) and go through the bump's one
  * resolver. The door fills what the runner fills for the action: the token from `GITHUB_TOKEN`
- * (never from argv), `repository` and `api-url` from `GITHUB_REPOSITORY` / `GITHUB_API_URL`.
+ * (never from argv), `repository` and `api-url` from `GITHUB_REPOSITORY` / `GITHUB_API_URL`, and
+ * `GITHUB_EVENT_NAME` for the privileged-event guard.
  */
 export function bumpConfigFromArgv(argv: string[], env: NodeJS.ProcessEnv = process.env): BumpConfig {
   const { values, positionals } = parseFlags(argv, flags);
@@ -20,7 +21,7 @@ export function bumpConfigFromArgv(argv: string[], env: NodeJS.ProcessEnv = proc
   raw.repository ??= env.GITHUB_REPOSITORY;
   raw['api-url'] ??= env.GITHUB_API_URL;
   raw.token = env.GITHUB_TOKEN;
-  return bumpConfigFromInputs(raw);
+  return bumpConfigFromInputs(raw, env.GITHUB_EVENT_NAME ? { eventName: env.GITHUB_EVENT_NAME } : {});
 }
 
 /** `trunkline bump`: set an image tag in a GitOps repository, then commit/push/PR by `--mode`. */
@@ -51,6 +52,8 @@ export const command: CliCommand = {
   --merge-method M      merge | squash | rebase (default squash)
   --repository O/N      GitHub repository (default $GITHUB_REPOSITORY)
   --api-url URL         default $GITHUB_API_URL or https://api.github.com
+  --allow-privileged-event true
+                        run on pull_request_target / workflow_run / issue_comment ($GITHUB_EVENT_NAME)
 Environment: GITHUB_TOKEN (modes pr and api; also used for git over HTTPS).`,
   run: (argv, log) => runBump(bumpConfigFromArgv(argv), log),
 };
