@@ -21,8 +21,13 @@ import { resolveBumpConfig, runBump } from '../stages/bump.ts';
 import type { PipelineConfig } from './config.ts';
 import type { LocalEnvironment } from './prepare.ts';
 
-/** A stage result as the pipeline records it: plus the stage's own time (ms) besides docker, git and HTTP. */
-export type PipelineStageResult = StageResult & { overheadMs: number };
+import { PipelineProgress } from './progress.ts';
+import type { PipelineStageResult } from './progress.ts';
+
+export type { PipelineStageResult } from './progress.ts';
+
+/** Every stage of the main job in report order. */
+export const PIPELINE_STAGES = ['lint', 'scan-fs', 'build', 'scan-image', 'verify-metrics', 'sign-and-push', 'gitops-bump'] as const;
 
 export interface PipelineRun {
   results: PipelineStageResult[];
@@ -34,9 +39,12 @@ export interface PipelineRun {
  * Runs one stage with its own prefixed logger, converting a throw into a `failed` result and
  * measuring how much of its wall time was spent waiting on child processes and HTTP.
  */
-async function stage<O extends Outputs>(name: string, parent: Logger, body: (log: Logger) => Promise<StageResult<O>>): Promise<PipelineStageResult> {
+async function stage<O extends Outputs>(
+  name: string, parent: Logger, progress: PipelineProgress, body: (log: Logger) => Promise<StageResult<O>>,
+): Promise<PipelineStageResult> {
   const log = createConsoleLogger({ prefix: name, debug: process.env.TRUNKLINE_DEBUG === '1' });
   parent.info(`▶ ${name}`);
+  progress.began(name);
   const start = performance.now();
   const { value, externalMs } = await measureExternal(async (): Promise<StageResult> => {
     try {
@@ -46,6 +54,7 @@ async function stage<O extends Outputs>(name: string, parent: Logger, body: (log
     }
   });
   const result = { ...value, name, overheadMs: Math.max(0, value.durationMs - externalMs) };
+  progress.ended(result);
   parent.info(`${result.status === 'failed' ? '✗' : result.status === 'skipped' ? '–' : '✓'} ${name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)} s${result.error ? `: ${result.error.split('\n')[0]}` : ''}`);
   return result;
 }
@@ -67,10 +76,13 @@ function deployedRepository(serviceDir: string): string {
  * anything); then the image scan and the metrics probe of the built image; then — only when no
  * stage failed — sign and push, and the GitOps bump. Writes `<stateDir>/summary.json` and
  * returns every stage's result; a failed gate leaves the registry and the Flux repo untouched.
+ * `progress` records which stages began and ended (a signal handler reads it, see interrupt.ts);
+ * its run id labels the metrics probe's container.
  */
-export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, log: Logger): Promise<PipelineRun> {
-  const startedAt = new Date();
-  const start = performance.now();
+export async function runPipeline(
+  cfg: PipelineConfig, env: LocalEnvironment, log: Logger, progress = new PipelineProgress(PIPELINE_STAGES),
+): Promise<PipelineRun> {
+  const { startedAt, start } = progress;
   const imageRepository = `127.0.0.1:${cfg.registryPort}/${cfg.imageName}`;
   const git = await readGitInfo(cfg.root);
   const reports = join(cfg.stateDir, 'reports');
@@ -78,7 +90,7 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
   // Lint and the filesystem scan run beside the build chain (build, then the image scan and the
   // metrics probe of the built image); none of them publishes anything.
   const buildChain = async (): Promise<PipelineStageResult[]> => {
-    const build = await stage('build', log, (l) => runBuild({
+    const build = await stage('build', log, progress, (l) => runBuild({
       context: cfg.serviceDir,
       image: imageRepository,
       buildArgs: {
@@ -94,12 +106,12 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
     if (!built?.['image-id']) return [build, notRun('scan-image', 'the build did not produce an image'), notRun('verify-metrics', 'the build did not produce an image')];
     const imageId = built['image-id'];
     return [build, ...await Promise.all([
-      stage('scan-image', log, (l) => runScan({
+      stage('scan-image', log, progress, (l) => runScan({
         mode: 'image', ...(cfg.imageReport ? { report: cfg.imageReport } : { target: built['image-ref'] }), failOn: cfg.failOn, ignoreUnfixed: false,
         ignoreFiles: [], scanners: ['vuln', 'secret'], skipDirs: [], outputDir: join(reports, 'image'), cwd: cfg.root,
       }, l)),
-      stage('verify-metrics', log, (l) => runVerifyMetrics(defaultVerifyMetricsConfig({
-        image: imageId, network: 'host', expectations: cfg.expectations, runId: 'local', outputDir: join(reports, 'metrics'),
+      stage('verify-metrics', log, progress, (l) => runVerifyMetrics(defaultVerifyMetricsConfig({
+        image: imageId, network: 'host', expectations: cfg.expectations, runId: progress.runId, outputDir: join(reports, 'metrics'),
         // The drain delay lets Kubernetes endpoints catch up before the listener closes; a probe
         // has no load balancer in front, so the shutdown check need not wait for it. With host
         // networking the service listens on the host: loopback only.
@@ -109,9 +121,9 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
   };
   const [lint, scanFs, [build, scanImage, verifyMetrics]] = await Promise.all([
     cfg.lintCommand.length
-      ? stage('lint', log, (l) => runLint({ command: cfg.lintCommand, cwd: cfg.serviceDir }, l))
+      ? stage('lint', log, progress, (l) => runLint({ command: cfg.lintCommand, cwd: cfg.serviceDir }, l))
       : Promise.resolve(notRun('lint', 'no lint command configured')),
-    stage('scan-fs', log, (l) => runScan({
+    stage('scan-fs', log, progress, (l) => runScan({
       // A report handed to the pipeline stands for this scan, so its artifact name is not compared.
       mode: 'fs', ...(cfg.fsReport ? { report: cfg.fsReport } : { target: cfg.serviceDir }), failOn: cfg.failOn, ignoreUnfixed: false,
       ignoreFiles: [], scanners: ['vuln', 'secret'], skipDirs: ['node_modules'], outputDir: join(reports, 'fs'), cwd: cfg.root,
@@ -126,7 +138,7 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
     const reason = `not run: ${failed.join(', ') || 'build'} failed, so nothing is published`;
     results.push(notRun('sign-and-push', reason), notRun('gitops-bump', reason));
   } else {
-    const sign = await stage('sign-and-push', log, async (l) => runSignAndPush({
+    const sign = await stage('sign-and-push', log, progress, async (l) => runSignAndPush({
       image: built['image-id']!,
       repository: imageRepository,
       tags: built.tags,
@@ -144,7 +156,7 @@ export async function runPipeline(cfg: PipelineConfig, env: LocalEnvironment, lo
       const signed = sign.outputs as SignOutputs;
       const delivery = await env.delivery;
       const tag = built.tags.find((t) => t.startsWith('sha-')) ?? built.tag;
-      results.push(await stage('gitops-bump', log, (l) => runBump(resolveBumpConfig({
+      results.push(await stage('gitops-bump', log, progress, (l) => runBump(resolveBumpConfig({
         path: delivery.flux.checkout,
         files: cfg.bumpFiles,
         image: deployedRepository(cfg.serviceDir),

@@ -8,7 +8,11 @@ import type { StageResult } from '../../report/result.ts';
 import { localDefaults, parseFailOn } from '../../pipeline/config.ts';
 import type { PipelineConfig } from '../../pipeline/config.ts';
 import { prepareLocalEnvironment } from '../../pipeline/prepare.ts';
-import { runPipeline } from '../../pipeline/run.ts';
+import { PIPELINE_STAGES, runPipeline } from '../../pipeline/run.ts';
+import { PipelineProgress } from '../../pipeline/progress.ts';
+import { SIGNAL_EXIT_CODES, stopInterruptedPipeline } from '../../pipeline/interrupt.ts';
+import type { StopSignal } from '../../pipeline/interrupt.ts';
+import type { Logger } from '../../report/logger.ts';
 
 const flags = {
   'fs-report': { type: 'string' },
@@ -17,6 +21,7 @@ const flags = {
   'state-dir': { type: 'string' },
   'registry-port': { type: 'string' },
   'no-lint': { type: 'boolean' },
+  expect: { type: 'string', multiple: true },
 } as const;
 
 const repoRoot = resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
@@ -34,7 +39,31 @@ export function pipelineConfigFromArgv(argv: string[], root = repoRoot): Pipelin
     cfg.registryPort = port;
   }
   if (values['no-lint']) cfg.lintCommand = [];
+  if (values.expect?.length) cfg.expectations = values.expect;
   return cfg;
+}
+
+/**
+ * Installs SIGINT/SIGTERM handlers for the run: the first signal stops children and containers,
+ * writes the interrupted summary and exits 130/143; a second signal exits at once. Returns the
+ * uninstaller (called when the run ends on its own).
+ */
+function exitOnSignal(progress: PipelineProgress, stateDir: string, log: Logger): () => void {
+  let stopping = false;
+  const handler = (signal: StopSignal): void => {
+    if (stopping) process.exit(SIGNAL_EXIT_CODES[signal]);
+    stopping = true;
+    void stopInterruptedPipeline(progress, signal, stateDir, log).then(({ summaryPath, exitCode }) => {
+      console.log(`summary: ${summaryPath}`);
+      process.exit(exitCode);
+    });
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
 }
 
 export const command: CliCommand = {
@@ -54,12 +83,20 @@ Options:
   --fail-on SEVERITY    gate threshold: CRITICAL, HIGH (default), MEDIUM, LOW, UNKNOWN
   --state-dir DIR       where registry storage, the Flux repo, keys and reports live (.trunkline)
   --registry-port N     port of the local registry on 127.0.0.1 (5000)
-  --no-lint             skip the lint stage`,
+  --no-lint             skip the lint stage
+  --expect EXPR         a metrics expectation instead of the defaults (repeatable)
+
+On SIGINT or SIGTERM it stops every child process and probe container, writes summary.json
+naming the interrupted stage, and exits 130 (SIGINT) or 143 (SIGTERM).`,
   async run(argv, log) {
     const cfg = pipelineConfigFromArgv(argv);
     const start = performance.now();
-    const env = await log.group('prepare the local environment', () => prepareLocalEnvironment(cfg, log));
-    const { results, summaryPath, summary } = await runPipeline(cfg, env, log);
+    const progress = new PipelineProgress(PIPELINE_STAGES);
+    const uninstall = exitOnSignal(progress, cfg.stateDir, log);
+    const { results, summaryPath, summary } = await (async () => {
+      const env = await log.group('prepare the local environment', () => prepareLocalEnvironment(cfg, log));
+      return { env, ...await runPipeline(cfg, env, log, progress) };
+    })().finally(uninstall);
     const delivery = await env.delivery.catch(() => undefined);
     const notes = [...env.notes, ...(delivery?.notes ?? [])];
     console.log(`\n${textTable(results)}\n`);
