@@ -93,7 +93,7 @@ naming the interrupted stage, and exits 130 (SIGINT) or 143 (SIGTERM).`,
     const start = performance.now();
     const progress = new PipelineProgress(PIPELINE_STAGES);
     const uninstall = exitOnSignal(progress, cfg.stateDir, log);
-    const { results, summaryPath, summary } = await (async () => {
+    const { env, results, summaryPath, summary } = await (async () => {
       const env = await log.group('prepare the local environment', () => prepareLocalEnvironment(cfg, log));
       return { env, ...await runPipeline(cfg, env, log, progress) };
     })().finally(uninstall);
