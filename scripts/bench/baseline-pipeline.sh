@@ -45,8 +45,11 @@ probe() {
     sleep 0.1
   done
   curl -fs "http://127.0.0.1:${port}/" >/dev/null
-  local status=0
-  curl -fs "http://127.0.0.1:${port}/metrics" | grep -q 'http_requests_total{handler="/",method="GET",status="200"}' || status=1
+  local status=0 metrics=''
+  # Read the whole body first: `curl | grep -q` under pipefail fails when grep exits at the first
+  # match and curl, still writing, dies of SIGPIPE.
+  metrics=$(curl -fs "http://127.0.0.1:${port}/metrics") || status=1
+  grep -qF 'http_requests_total{handler="/",method="GET",status="200"}' <<<"$metrics" || status=1
   docker rm -f "$name" >/dev/null
   [ "$ok" = 1 ] && [ "$status" = 0 ]
 }
@@ -84,9 +87,12 @@ bump() {
   fi
 }
 
-timed lint lint
-timed build build
-timed probe probe
-timed push push
-timed sign sign
-timed bump bump
+# Sourced (by scripts/test/baseline-pipeline.test.ts), it only defines the stages.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  timed lint lint
+  timed build build
+  timed probe probe
+  timed push push
+  timed sign sign
+  timed bump bump
+fi
