@@ -29,6 +29,22 @@ export interface EcrOptions {
   log: Logger;
   /** A ready client (tests with aws-sdk-client-mock); default: a new `ECRClient`. */
   client?: ECRClient;
+  /** Per attempt: time to connect, ms (default `ECR_TIMEOUTS.connectTimeoutMs`). */
+  connectTimeoutMs?: number;
+  /** Per attempt: time for the whole request and response, ms (default `ECR_TIMEOUTS.requestTimeoutMs`). */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * Per-attempt limits of every ECR API call. An API that never answers then costs at most
+ * `attempts × (connect + request)` plus the backoff waits (each ≤ the retry policy's `maxDelayMs`),
+ * instead of hanging the job.
+ */
+export const ECR_TIMEOUTS = { connectTimeoutMs: 5_000, requestTimeoutMs: 30_000 } as const;
+
+/** The API endpoint a call goes to, for error messages: the override, or the regional default. */
+export function ecrEndpoint(region: string, endpoint?: string): string {
+  return endpoint ?? `https://api.ecr.${region}.amazonaws.com`;
 }
 
 export interface EcrLogin extends RegistryCredentials {
@@ -108,16 +124,34 @@ function mutabilityOf(repo: { imageTagMutability?: string; imageTagMutabilityExc
  */
 export async function createEcrApi(options: EcrOptions): Promise<EcrApi> {
   const sdk = await import('@aws-sdk/client-ecr');
-  const client = options.client ?? new sdk.ECRClient({ region: options.region, maxAttempts: 1, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+  const connectTimeoutMs = options.connectTimeoutMs ?? ECR_TIMEOUTS.connectTimeoutMs;
+  const requestTimeoutMs = options.requestTimeoutMs ?? ECR_TIMEOUTS.requestTimeoutMs;
+  const client = options.client ?? new sdk.ECRClient({
+    region: options.region,
+    maxAttempts: 1,
+    // The SDK's handler has no timeouts by default: an endpoint that accepts and never answers hangs forever.
+    requestHandler: { connectionTimeout: connectTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true },
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
   const log = options.log;
   const registryId = options.registryId;
+  const endpoint = ecrEndpoint(options.region, options.endpoint);
   let creating = false;
 
-  async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  async function call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const policy = options.retry ?? DEFAULT_RETRY;
+    let attempts = 0;
     try {
-      return await withRetry(fn, { ...(options.retry ?? DEFAULT_RETRY), what: `ECR ${operation}`, isRetryable: isRetryableEcrError, log });
+      return await withRetry(() => {
+        attempts++;
+        // A hard bound per attempt as well, whatever the handler does with its own timeouts.
+        return send(AbortSignal.timeout(connectTimeoutMs + requestTimeoutMs));
+      }, { ...policy, what: `ECR ${operation}`, isRetryable: isRetryableEcrError, log });
     } catch (error) {
       const e = error as SdkError;
+      if (isTransientNetworkError(error)) {
+        throw new Error(`ECR ${operation} at ${endpoint} got no answer after ${attempts} attempt(s), each limited to ${connectTimeoutMs} ms to connect and ${requestTimeoutMs} ms in all (${e.name}: ${e.message}). Check the network path to the endpoint (proxy, VPC endpoint, firewall) and AWS_ENDPOINT_URL_ECR.`, { cause: error });
+      }
       if (e.name === 'CredentialsProviderError' || /Could not load credentials/i.test(e.message ?? '')) {
         throw new EcrAccessError(`no AWS credentials for ECR ${operation}: configure a role for the job (aws-actions/configure-aws-credentials with OIDC, \`permissions: id-token: write\`) or run on an instance/container with a role (${e.message})`);
       }
@@ -128,7 +162,7 @@ export async function createEcrApi(options: EcrOptions): Promise<EcrApi> {
 
   async function describeRepository(name: string): Promise<EcrRepository | undefined> {
     try {
-      const out = await call('DescribeRepositories', () => client.send(new sdk.DescribeRepositoriesCommand({ repositoryNames: [name], ...(registryId ? { registryId } : {}) })));
+      const out = await call('DescribeRepositories', (abortSignal) => client.send(new sdk.DescribeRepositoriesCommand({ repositoryNames: [name], ...(registryId ? { registryId } : {}) }), { abortSignal }));
       const r = out.repositories?.[0];
       if (!r) return undefined;
       return { name, uri: r.repositoryUri ?? '', registryId: r.registryId ?? registryId ?? '', mutability: mutabilityOf(r), scanOnPush: r.imageScanningConfiguration?.scanOnPush ?? false };
@@ -140,7 +174,7 @@ export async function createEcrApi(options: EcrOptions): Promise<EcrApi> {
 
   return {
     async login() {
-      const out = await call('GetAuthorizationToken', () => client.send(new sdk.GetAuthorizationTokenCommand({})));
+      const out = await call('GetAuthorizationToken', (abortSignal) => client.send(new sdk.GetAuthorizationTokenCommand({}), { abortSignal }));
       const data = out.authorizationData?.[0];
       if (!data?.authorizationToken || !data.proxyEndpoint) throw new Error('ECR GetAuthorizationToken returned no authorization data');
       // Mask both forms before anything can print them (the runner only hides exact matches).
@@ -164,7 +198,7 @@ export async function createEcrApi(options: EcrOptions): Promise<EcrApi> {
       }
       creating = true;
       try {
-        const out = await call('CreateRepository', () => client.send(new sdk.CreateRepositoryCommand({
+        const out = await call('CreateRepository', (abortSignal) => client.send(new sdk.CreateRepositoryCommand({
           repositoryName: name,
           ...(registryId ? { registryId } : {}),
           imageTagMutability: create.mutability,
@@ -173,7 +207,7 @@ export async function createEcrApi(options: EcrOptions): Promise<EcrApi> {
             : {}),
           imageScanningConfiguration: { scanOnPush: create.scanOnPush },
           encryptionConfiguration: { encryptionType: 'AES256' },
-        })));
+        }), { abortSignal }));
         const r = out.repository;
         log.info(`created ECR repository ${r?.repositoryUri ?? name} (${create.mutability}${create.exclusionFilters.length ? ` except ${create.exclusionFilters.join(', ')}` : ''}, scan on push ${create.scanOnPush})`);
         return {
