@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import type { Logger } from '../report/logger.ts';
 import type { RunOptions, RunResult } from './process.ts';
 import { run } from './process.ts';
+import { classifyGitPushRejection } from '../domain/push-rejection.ts';
 
 /**
  * The git CLI, and a `CommitStore` over a local clone.
@@ -27,8 +28,19 @@ export interface GitAuthor {
   email: string;
 }
 
-/** `updated`: the branch now points at the commit. `rejected`: it moved meanwhile (re-read and retry). */
+/**
+ * `updated`: the branch now points at the commit. `rejected`: it moved meanwhile (re-read and
+ * retry). Any other refusal (protected branch, rule, hook, permission) throws `PushRefusedError`.
+ */
 export type BranchUpdate = 'updated' | 'rejected';
+
+/** The server refused a branch update for a reason a retry cannot change (domain/push-rejection.ts). */
+export class PushRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PushRefusedError';
+  }
+}
 
 /**
  * Where a bump reads files from and writes commits to: a local clone pushing to its remote
@@ -50,7 +62,7 @@ export interface CommitStore {
   readFiles(commit: string, paths: readonly string[]): Promise<Map<string, RepoFile>>;
   /** Writes a commit with `parent` as its only parent and `files` replacing existing entries. */
   commit(parent: string, files: readonly RepoFile[], message: string, author?: GitAuthor): Promise<string>;
-  /** Moves `branch` from `expected` (undefined: create it) to `sha`, fast-forward only. */
+  /** Moves `branch` from `expected` (undefined: create it) to `sha`, fast-forward only. Throws `PushRefusedError` when refused for good. */
   updateBranch(branch: string, sha: string, expected: string | undefined): Promise<BranchUpdate>;
 }
 
@@ -85,7 +97,6 @@ export function gitTokenEnv(remoteUrl: string, token: string, baseEnv: NodeJS.Pr
   };
 }
 
-const REJECTED = /\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref|stale info|failed to push some refs/i;
 const MISSING_REF = /couldn't find remote ref|no such ref|not our ref/i;
 
 /** Static directory prefix of a glob (`deploy/apps/**\/values.yaml` → `deploy/apps`), or '' for none. */
@@ -264,7 +275,9 @@ export class LocalGitStore implements CommitStore {
     // implied: `sha` descends from it, so if the branch moved meanwhile the push is rejected.
     const r = await this.git(['push', '--porcelain', '--no-verify', '--', this.remote, `${sha}:refs/heads/${branch}`], { allowFailure: true });
     if (r.code === 0) return 'updated';
-    if (REJECTED.test(`${r.stdout}\n${r.stderr}`)) return 'rejected';
+    const rejection = classifyGitPushRejection(`${r.stdout}\n${r.stderr}`, branch, this.description);
+    if (rejection?.race) return 'rejected';
+    if (rejection) throw new PushRefusedError(rejection.message);
     throw new Error(`git push ${this.remote} ${branch} failed: ${(r.stderr || r.stdout).trim()}`);
   }
 

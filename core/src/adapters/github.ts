@@ -4,6 +4,8 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from '../report/logger.ts';
 import type { BranchUpdate, CommitStore, GitAuthor, RepoFile } from './git.ts';
+import { PushRefusedError } from './git.ts';
+import { classifyApiRefRejection } from '../domain/push-rejection.ts';
 
 /**
  * The GitHub REST API (and one GraphQL mutation) for the GitOps bump: pull requests, labels,
@@ -299,8 +301,10 @@ export class GitHubCommitStore implements CommitStore {
       }
       return 'updated';
     } catch (error) {
-      // 422: "Update is not a fast forward" / "Reference already exists"; 409: conflict while moving.
-      if (status(error) === 422 || status(error) === 409) return 'rejected';
+      // 422 "Update is not a fast forward" / "Reference already exists" and 409 are races; a protected branch or a missing permission is not.
+      const rejection = classifyApiRefRejection(status(error), message(error), branch, this.description);
+      if (rejection?.race) return 'rejected';
+      if (rejection) throw new PushRefusedError(rejection.message);
       throw error;
     }
   }
