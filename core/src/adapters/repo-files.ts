@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../domain/errors.ts';
 import { parseRepoConfig, REPO_CONFIG_FILE } from '../domain/repo-config.ts';
@@ -71,4 +71,25 @@ export function readSmallText(root: string, path: string, maxBytes = 256 * 1024)
   const stat = lstatSync(full, { throwIfNoEntry: false });
   if (!stat?.isFile() || stat.size > maxBytes) return undefined;
   return readFileSync(full, 'utf8');
+}
+
+/** The nearest directory from `cwd` upwards that holds `.git` (a checkout or worktree), else undefined. */
+export function findGitRoot(cwd: string): string | undefined {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Creates `file` with `text`, refusing (`InputError("config")`) when it already exists: the
+ * exclusive create (`wx`) makes the check and the write one step, so nothing is overwritten.
+ */
+export function writeNewFile(file: string, text: string): void {
+  try {
+    writeFileSync(file, text, { flag: 'wx', mode: 0o644 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new InputError('config', `${file} already exists; trunkline init never overwrites it (edit it, or move it away first)`);
+    throw error;
+  }
 }
