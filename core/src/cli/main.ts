@@ -9,6 +9,7 @@ import { textTable } from '../report/render.ts';
 /** Commands load lazily: `trunkline tags` should not pay for the AWS SDK. */
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   pipeline: () => import('./commands/pipeline.ts'),
+  init: () => import('./commands/init.ts'),
   tags: () => import('./commands/tags.ts'),
   lint: () => import('./commands/lint.ts'),
   build: () => import('./commands/build.ts'),
