@@ -1,19 +1,22 @@
 // The workflow checker: it passes on fixtures that follow every rule, and on each planted
 // violation it fails naming the file and the exact line (marked `expect: <rule>` in the fixture).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../core/test/support/paths.ts';
 import { KNOWN_FALSE_POSITIVES } from '../workflow-lint/actionlint.ts';
 import { formatFinding } from '../workflow-lint/finding.ts';
 import { kindOf, lintFiles, lintRepository } from '../workflow-lint/lint.ts';
+import { RULE_SLUGS } from '../workflow-lint/rule-names.ts';
 import { RULES } from '../workflow-lint/rules.ts';
+import { scratchDirs } from '../../core/test/support/scratch.ts';
 
 const fixtures = join(repoRoot, 'scripts', 'workflow-lint', 'fixtures');
 const goodRoot = join(fixtures, 'good');
 const badDir = join(fixtures, 'bad');
 const node = process.execPath;
+const tempDir = scratchDirs();
 const cli = join(repoRoot, 'scripts', 'workflow-lint', 'main.ts');
 
 /** Files under a directory, recursively. */
@@ -90,7 +93,7 @@ describe('workflow checker', () => {
   it('CLI: exits 1 and prints file:line for a violation, exits 0 on a clean repository', () => {
     const bad = spawnSync(node, [cli, join(badDir, 'p01-run-expression.yml')], { encoding: 'utf8', cwd: repoRoot });
     expect(bad.status).toBe(1);
-    expect(bad.stdout).toContain('scripts/workflow-lint/fixtures/bad/p01-run-expression.yml:12:17: [trunkline P-01]');
+    expect(bad.stdout).toContain('scripts/workflow-lint/fixtures/bad/p01-run-expression.yml:12:17: [trunkline P-01 template-injection]');
     const good = spawnSync(node, [cli, '--root', goodRoot], { encoding: 'utf8', cwd: repoRoot });
     expect(good.stderr).toBe('');
     expect(good.status).toBe(0);
@@ -102,5 +105,42 @@ describe('workflow checker', () => {
     const report = await lintRepository(repoRoot);
     expect(report.files).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', '.github/workflows/trunk-pipeline.yml', '.github/workflows/release.yml']));
     expect(report.findings.map(formatFinding)).toEqual([]);
+  });
+
+  it('names every numbered rule by meaning, and docs/workflow-rules.md defines every id the checker prints', () => {
+    const slugs = Object.values(RULE_SLUGS);
+    expect(new Set(slugs).size).toBe(slugs.length);
+    for (const slug of slugs) expect(slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+    const printed = [...RULES.map((r) => r.id), 'P-14', 'P-41'];
+    for (const id of printed.filter((i) => /^P-\d\d$/.test(i))) expect(RULE_SLUGS, `${id} has no slug`).toHaveProperty(id);
+    const doc = readFileSync(join(repoRoot, 'docs', 'workflow-rules.md'), 'utf8');
+    for (const id of printed) expect(doc, `docs/workflow-rules.md lacks ${id}`).toContain(`| ${id} | \`${RULE_SLUGS[id] ?? id}\` |`);
+    const graphRules = new Set(readFileSync(join(repoRoot, 'scripts', 'workflow-lint', 'graph.ts'), 'utf8').match(/'graph\/[a-z-]+'/g)!.map((q) => q.slice(1, -1)));
+    expect(graphRules.size).toBeGreaterThan(5);
+    for (const id of graphRules) expect(doc, `docs/workflow-rules.md lacks ${id}`).toContain(`| \`${id}\` |`);
+  });
+
+  it('accepts a lint-allow comment that names the rule by its slug', async () => {
+    const dir = tempDir('lint-allow-slug-');
+    const file = join(dir, 'allow.yml');
+    writeFileSync(file, [
+      'name: allow',
+      'on: push',
+      'permissions: {}',
+      'jobs:',
+      '  push:',
+      '    runs-on: ubuntu-24.04',
+      '    timeout-minutes: 5',
+      '    permissions:',
+      '      contents: write',
+      '    steps:',
+      '      - uses: actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd # v6.0.2',
+      '        with:',
+      '          persist-credentials: true # lint-allow persisted-credentials: this job pushes a commit',
+      '',
+    ].join('\n'));
+    const report = await lintFiles([{ path: file, kind: 'workflow' }], dir, { actionlint: false, shellcheck: false });
+    expect(report.findings.map(formatFinding)).toEqual([]);
+    expect(report.allowed.map((a) => `${a.rule}@${a.line}: ${a.reason}`)).toEqual(['P-32@13: this job pushes a commit']);
   });
 });

@@ -1,4 +1,5 @@
 // What every check returns: one problem at one place, named by the rule that found it.
+import { ruleLabel } from './rule-names.ts';
 
 /** Which checker produced a finding. */
 export type FindingTool = 'trunkline' | 'schema' | 'actionlint' | 'shellcheck' | 'graph' | 'yaml';
@@ -9,7 +10,7 @@ export interface Finding {
   /** 1-based line and column in `file`. */
   line: number;
   column: number;
-  /** Rule id: `P-01`..`P-42` for the research note's properties, or the tool's own code (SC2086, actionlint kind). */
+  /** Rule id: a `P-xx` number (docs/workflow-rules.md, slug in rule-names.ts), `graph/…`, `schema/…`, or the tool's own code (SC2086, actionlint kind). */
   rule: string;
   message: string;
   tool: FindingTool;
@@ -20,9 +21,12 @@ export interface AllowedFinding extends Finding {
   reason: string;
 }
 
-/** `file:line:col: [tool rule] message` — the form editors and GitHub problem matchers understand. */
+/**
+ * `file:line:col: [tool rule slug] message`, e.g. `[trunkline P-01 template-injection]`: the form
+ * editors and GitHub problem matchers understand, with the rule's meaning beside its number.
+ */
 export function formatFinding(f: Finding): string {
-  return `${f.file}:${f.line}:${f.column}: [${f.tool} ${f.rule}] ${f.message}`;
+  return `${f.file}:${f.line}:${f.column}: [${f.tool} ${ruleLabel(f.rule)}] ${f.message}`;
 }
 
 /** Stable order: by file, then line, then column, then rule. */

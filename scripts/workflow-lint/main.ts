@@ -1,6 +1,6 @@
 // `npm run lint:workflows [-- <file>...] [--root <dir>] [--no-actionlint] [--no-shellcheck] [--list-rules]`
 // Checks every workflow, action.yml and dependabot.yml of the repository (or the named files)
-// against the security rules of ../shared/research/security.md, the action.yml schema, the
+// against the security rules of docs/workflow-rules.md, the action.yml schema, the
 // uses-graph, actionlint and shellcheck. Exit 0 when clean, 1 on findings, 2 on a usage error.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,6 +9,7 @@ import { actionlintVersion, KNOWN_FALSE_POSITIVES } from './actionlint.ts';
 import { formatFinding } from './finding.ts';
 import type { LintOptions, LintReport, ScopedFile } from './lint.ts';
 import { kindOf, lintFiles, lintRepository } from './lint.ts';
+import { ruleLabel } from './rule-names.ts';
 import { RULES } from './rules.ts';
 
 const defaultRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -16,7 +17,7 @@ const defaultRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** Prints a report the way a reviewer reads it; returns the exit code. */
 export function printReport(report: LintReport, write: (line: string) => void = (l) => console.log(l)): number {
   for (const f of report.findings) write(formatFinding(f));
-  for (const a of report.allowed) write(`allowed: ${a.file}:${a.line}: [${a.rule}] ${a.reason}`);
+  for (const a of report.allowed) write(`allowed: ${a.file}:${a.line}: [${ruleLabel(a.rule)}] ${a.reason}`);
   if (report.filtered.length > 0) {
     write(`actionlint: ignored ${report.filtered.length} known false positive(s) of ${actionlintVersion()}:`);
     for (const f of report.filtered) write(`  ${f.file}:${f.line}: ${f.rule}: ${f.reason}`);
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     argv = argv.filter((_, i) => i !== rootAt && i !== rootAt + 1);
   }
   if (argv.includes('--list-rules')) {
-    for (const r of RULES) console.log(`${r.id.padEnd(8)} ${r.title}${r.allowable ? '  (allowable with "# lint-allow <id>: <reason>")' : ''}`);
+    for (const r of RULES) console.log(`${ruleLabel(r.id).padEnd(32)} ${r.title}${r.allowable ? '  (allowable with "# lint-allow <id or slug>: <reason>")' : ''}`);
     console.log(`actionlint known false positives filtered:\n${KNOWN_FALSE_POSITIVES.map((f) => `  ${f.kind}: ${f.reason}`).join('\n')}`);
     return 0;
   }

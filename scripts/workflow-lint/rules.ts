@@ -1,9 +1,10 @@
-// The mechanically checkable properties of ../shared/research/security.md (P-xx), applied to one
-// workflow or action.yml. Each rule is a pure function of the parsed file: no I/O, no tools.
+// The mechanically checkable security rules (P-xx, defined with their slugs in
+// docs/workflow-rules.md), applied to one workflow or action.yml. Each rule is a pure function of the parsed file: no I/O, no tools.
 import { isMap, isScalar } from 'yaml';
 import type { Node } from 'yaml';
 import type { AllowedFinding, Finding } from './finding.ts';
 import type { FileModel, JobView, StepView } from './model.ts';
+import { namesRule } from './rule-names.ts';
 import type { Position, YamlSource } from './yaml-source.ts';
 import { child, entries, items, pair, str, trailingComment } from './yaml-source.ts';
 
@@ -31,7 +32,7 @@ export const RULES: readonly RuleInfo[] = [
   { id: 'P-29', title: 'no long-lived AWS keys (OIDC role assumption only)', allowable: false },
   { id: 'P-32', title: '`actions/checkout` sets `persist-credentials: false` unless a push needs it (commented allow)', allowable: true },
   { id: 'P-36', title: 'jobs holding write credentials restore no caches', allowable: false },
-  { id: 'timeout', title: 'every job with steps sets `timeout-minutes` (research §4.6)', allowable: false },
+  { id: 'timeout', title: 'every job with steps sets `timeout-minutes` (a hung step must not hold a runner for 6 hours)', allowable: false },
 ];
 
 const SHA40 = /^[0-9a-f]{40}$/;
@@ -216,7 +217,7 @@ function checkAwsKeys(m: FileModel, out: Finding[]): void {
 
 function allowReason(source: YamlSource, line: number, rule: string): string | undefined {
   const m = ALLOW_COMMENT.exec(trailingComment(source, line) ?? '');
-  return m && m[1] === rule ? m[2]!.trim() : undefined;
+  return m && namesRule(m[1]!, rule) ? m[2]!.trim() : undefined;
 }
 
 function checkCheckout(m: FileModel, step: StepView, out: Finding[]): void {
