@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import type { Logger } from '../report/logger.ts';
 import type { RunOptions, RunResult } from './process.ts';
 import { run } from './process.ts';
+import { InputError } from '../domain/errors.ts';
 import { classifyGitPushRejection } from '../domain/push-rejection.ts';
 
 /**
@@ -76,6 +77,20 @@ const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', LC
 /** Runs `git <args>` in `options.cwd`; rejects with `ProcessError` on failure (see `run`). */
 export function git(args: readonly string[], options: GitOptions): Promise<RunResult> {
   return run('git', args, { ...options, env: { ...GIT_ENV, ...options.env } });
+}
+
+/**
+ * Files changed on HEAD's side since it forked from `ref`: `git diff --name-only <ref>...HEAD`
+ * (three dots: against the merge base, git-diff(1)), limited to `cwd` and relative to it
+ * (`--relative`), as POSIX paths. Throws `InputError("changed-since")` when `ref` is not a commit
+ * (or looks like an option), and a plain `Error` when there is no merge base (a shallow clone).
+ */
+export async function changedFilesSince(ref: string, cwd: string): Promise<string[]> {
+  if (!ref || ref.startsWith('-') || /[\s\0]/.test(ref)) throw new InputError('changed-since', `must be a git revision such as HEAD~1, origin/main or a commit SHA (got "${ref}")`);
+  const commit = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd, allowFailure: true, timeoutMs: 30_000 });
+  if (commit.code !== 0) throw new InputError('changed-since', `must name a commit of the repository at ${cwd} (got "${ref}"; fetch it first in a shallow clone)`);
+  const diff = await git(['diff', '--name-only', '--relative', '-z', `${commit.stdout.trim()}...HEAD`], { cwd, timeoutMs: 60_000 });
+  return diff.stdout.split('\0').filter(Boolean);
 }
 
 /**
