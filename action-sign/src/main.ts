@@ -3,7 +3,8 @@
 import * as core from '@actions/core';
 import { runAction } from '@trunkline/core/door/action';
 import { parseImageRef } from '@trunkline/core/domain/image-ref';
-import { runSignAndPush, runVerify } from '@trunkline/core/stages/sign';
+import { runSignAndPush } from '@trunkline/core/stages/sign';
+import { runVerify } from '@trunkline/core/stages/verify';
 import { readContext } from './context.ts';
 
 await runAction('sign', async (log) => {

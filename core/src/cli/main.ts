@@ -5,6 +5,7 @@ import type { CliCommand } from './command.ts';
 import { createConsoleLogger } from '../report/logger.ts';
 import { InputError } from '../domain/errors.ts';
 import { textTable } from '../report/render.ts';
+import type { StageResult } from '../report/result.ts';
 
 /** Commands load lazily: `trunkline tags` should not pay for the AWS SDK. */
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
@@ -26,8 +27,22 @@ async function help(): Promise<string> {
     const summary = await load().then((m) => m.command.summary, () => '(not available)');
     lines.push(`  ${name.padEnd(16)}${summary}`);
   }
-  lines.push('', 'Run `trunkline <command> --help` for the options of one command.');
+  lines.push('', 'Run `trunkline <command> --help` for the options of one command.', 'Every command takes --json: print its outputs (what the action writes to GITHUB_OUTPUT) as JSON on stdout.');
   return lines.join('\n');
+}
+
+/** `--json` belongs to every command: removed from argv before the command parses it. */
+export function takeJsonFlag(argv: readonly string[]): { args: string[]; json: boolean } {
+  const args = argv.filter((a) => a !== '--json');
+  return { args, json: args.length !== argv.length };
+}
+
+/**
+ * A stage's outputs as one JSON object: the record an action writes to `GITHUB_OUTPUT`, with
+ * lists as arrays and records as objects instead of their newline/JSON string forms.
+ */
+export function outputsJson(result: StageResult): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(result.outputs).filter(([, v]) => v !== undefined)), null, 2);
 }
 
 /** Runs one command; returns the process exit code (0 passed/skipped, 1 failed, 2 bad usage). */
@@ -47,9 +62,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(command.usage);
     return 0;
   }
+  const { args, json } = takeJsonFlag(rest);
   const log = createConsoleLogger({ prefix: name, debug: process.env.TRUNKLINE_DEBUG === '1' });
   try {
-    const result = await command.run(rest, log);
+    const result = await command.run(args, log);
+    if (json) process.stdout.write(`${outputsJson(result)}\n`);
     if (!command.printsOwnReport) {
       console.error(textTable([result]));
       for (const finding of result.findings.slice(0, 20)) console.error(`  ${finding.severity ?? ''} ${finding.id}: ${finding.message}`);

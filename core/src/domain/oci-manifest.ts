@@ -217,8 +217,17 @@ export function parseSignatureManifest(bytes: Buffer): SignatureLayer[] {
     .map((l) => ({ payloadDigest: l.digest, payloadSize: l.size, signature: l.annotations![COSIGN_SIGNATURE_ANNOTATION]! }));
 }
 
-/** Adds `sig` to existing signatures unless the same payload+signature is already there (cosign appends). */
-export function mergeSignatures(existing: readonly SignatureLayer[], sig: SignatureLayer): SignatureLayer[] {
-  const dup = existing.some((s) => s.payloadDigest === sig.payloadDigest && s.signature === sig.signature);
-  return dup ? [...existing] : [...existing, sig];
+/**
+ * The existing layer equivalent to `sig`, by cosign's duplicate rule (`sign` with its dupe detector,
+ * cosign `pkg/oci/remote`): the same payload digest, and a signature that verifies with the
+ * signer's key. ECDSA signs with a fresh nonce each time, so a re-run over the same payload gives
+ * other signature bytes: `verifiesWithSigner(layer)` decides; by default only equal bytes count.
+ */
+export function findEquivalentSignature(existing: readonly SignatureLayer[], sig: SignatureLayer, verifiesWithSigner: (layer: SignatureLayer) => boolean = (l) => l.signature === sig.signature): SignatureLayer | undefined {
+  return existing.find((s) => s.payloadDigest === sig.payloadDigest && (s.signature === sig.signature || verifiesWithSigner(s)));
+}
+
+/** Adds `sig` to existing signatures unless an equivalent one is there (see `findEquivalentSignature`); cosign appends otherwise. */
+export function mergeSignatures(existing: readonly SignatureLayer[], sig: SignatureLayer, verifiesWithSigner?: (layer: SignatureLayer) => boolean): SignatureLayer[] {
+  return findEquivalentSignature(existing, sig, verifiesWithSigner) ? [...existing] : [...existing, sig];
 }

@@ -7,7 +7,8 @@ import { ensureDockerd } from '../../src/local/dockerd.ts';
 import { startRegistry } from '../support/infra.ts';
 import type { LocalRegistry } from '../support/infra.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
-import { runSignAndPush, runVerify } from '../../src/stages/sign.ts';
+import { runSignAndPush } from '../../src/stages/sign.ts';
+import { runVerify } from '../../src/stages/verify.ts';
 import type { SignConfig } from '../../src/stages/sign.ts';
 import { createRegistryClient } from '../../src/adapters/registry.ts';
 import { generateKeyPair } from '../../src/domain/signature.ts';
@@ -122,14 +123,26 @@ describe('sign and push against a local registry with htpasswd auth', () => {
     expect(result.outputs.digest).toBe(firstDigest);
     expect(result.outputs['pushed-tags']).toEqual(['1.0.0', 'sha-1234567']);
     expect(result.notes.join('\n')).toMatch(/no-op\): 1\.0\.0, sha-1234567/);
-    // The .sig tag is immutable too here: the existing signature (which verifies) is kept.
-    expect(result.notes.join('\n')).toMatch(/Kept the existing signature manifest/);
+    // The same payload signed again with the same key: the existing signature is kept, nothing appended.
+    expect(result.notes.join('\n')).toMatch(/already holds a signature over the same payload/);
     expect((await c.listTags()).sort()).toEqual(before);
     expect(parseSignatureManifest((await c.getManifest(signatureTag(firstDigest)))!.bytes)).toHaveLength(1);
   });
 
-  it('with the sha256-*.sig exclusion, a re-run appends its signature as cosign does', async () => {
-    const result = await runSignAndPush(config({ tagMutability: { mode: 'IMMUTABLE_WITH_EXCLUSION', filters: ['sha256-*.sig'] } }), createMemoryLogger());
+  it('a re-run over the unchanged digest with the same key keeps the signature set (the .sig layers do not grow)', async () => {
+    const c = client('team/sample-service');
+    const before = await c.getManifest(signatureTag(firstDigest));
+    for (let run = 0; run < 2; run++) {
+      const result = await runSignAndPush(config({ tagMutability: { mode: 'IMMUTABLE_WITH_EXCLUSION', filters: ['sha256-*.sig'] } }), createMemoryLogger());
+      expect(result.status).toBe('passed');
+    }
+    const after = await c.getManifest(signatureTag(firstDigest));
+    expect(parseSignatureManifest(after!.bytes)).toHaveLength(1);
+    expect(after!.digest).toBe(before!.digest);
+  });
+
+  it('with the sha256-*.sig exclusion, a signature over other claims is appended as cosign does', async () => {
+    const result = await runSignAndPush(config({ tagMutability: { mode: 'IMMUTABLE_WITH_EXCLUSION', filters: ['sha256-*.sig'] }, annotations: { 'git-sha': 'b'.repeat(40) } }), createMemoryLogger());
     expect(result.status).toBe('passed');
     const layers = parseSignatureManifest((await client('team/sample-service').getManifest(signatureTag(firstDigest)))!.bytes);
     expect(layers).toHaveLength(2);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../src/report/logger.ts';
-import { isLoopbackHost, runSignAndPush, runVerify, trustGuard } from '../../src/stages/sign.ts';
+import { runSignAndPush, trustGuard } from '../../src/stages/sign.ts';
 import type { SignConfig } from '../../src/stages/sign.ts';
-import { InputError } from '../../src/domain/errors.ts';
+import { runVerify } from '../../src/stages/verify.ts';
+import { isLoopbackHost } from '../../src/stages/registry-connection.ts';
 
 // Everything here is decided before any side effect: no docker, no registry is touched
 // (TRUNKLINE_DOCKER points at a program that does not exist, so any docker call would fail loudly).
@@ -35,22 +36,29 @@ describe('sign stage guards', () => {
     [{ image: '' }, /Input "image" is required/],
     [{ privateKey: 'garbage' }, /Input "private-key" must be a PEM private key/],
     [{ repository: 'public.ecr.aws/acme/app' }, /ECR Public/],
-  ] as [Partial<SignConfig>, RegExp][])('rejects %j with an InputError naming the input', async (over, message) => {
+  ] as [Partial<SignConfig>, RegExp][])('rejects %j with a failed result naming the input (never a throw)', async (over, message) => {
     process.env.TRUNKLINE_DOCKER = '/nonexistent/docker';
     try {
-      const error = await runSignAndPush({ ...base, ...over }, createMemoryLogger()).then((r) => r.error ?? 'passed', (e: unknown) => e);
-      expect(error).toBeInstanceOf(InputError);
-      expect((error as Error).message).toMatch(message);
+      const result = await runSignAndPush({ ...base, ...over }, createMemoryLogger());
+      expect(result.status).toBe('failed');
+      expect(result.error).toMatch(message);
+      expect(result.outputs.digest).toBe('');
+      expect(result.summaryMarkdown).toMatch(/### ❌ sign: failed/);
     } finally {
       delete process.env.TRUNKLINE_DOCKER;
     }
   });
 
-  it('verify mode requires a digest for a signature file and a public key', async () => {
-    await expect(runVerify({ publicKey: '', signatureFile: 'x' }, createMemoryLogger())).rejects.toThrow(/Input "public-key"/);
+  it('verify mode requires a digest for a signature file and a public key, failing (never throwing)', async () => {
+    const error = async (cfg: Parameters<typeof runVerify>[0]) => {
+      const r = await runVerify(cfg, createMemoryLogger());
+      expect(r.status).toBe('failed');
+      return r.error;
+    };
+    expect(await error({ publicKey: '', signatureFile: 'x' })).toMatch(/Input "public-key"/);
     const { generateKeyPair } = await import('../../src/domain/signature.ts');
-    await expect(runVerify({ publicKey: generateKeyPair().publicKeyPem, signatureFile: 'x' }, createMemoryLogger())).rejects.toThrow(/Input "digest" is required/);
-    await expect(runVerify({ publicKey: generateKeyPair().publicKeyPem }, createMemoryLogger())).rejects.toThrow(/"signature-file" or "image-ref" is required/);
+    expect(await error({ publicKey: generateKeyPair().publicKeyPem, signatureFile: 'x' })).toMatch(/Input "digest" is required/);
+    expect(await error({ publicKey: generateKeyPair().publicKeyPem })).toMatch(/"signature-file" or "image-ref" is required/);
   });
 
   it('treats only loopback hosts as plain-HTTP by default', () => {
