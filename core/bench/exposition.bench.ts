@@ -2,8 +2,8 @@
 // against JSON.parse of an equivalent JSON document (the same samples as [{name, labels, value}])
 // measured in the same run, interleaved round by round so drift hits both alike.
 // Reports time (median wall and CPU time of the rounds) and heap (bytes allocated by one parse,
-// and bytes its result retains), each as a ratio to JSON.parse, plus the research note's absolute
-// targets (§11.7: ≤ 100 ms, heap ≤ 10× the input size).
+// and bytes its result retains), each as a ratio to JSON.parse, plus the absolute
+// targets (docs/verify-metrics.md, "Exposition parser": ≤ 100 ms, heap ≤ 10× the input size).
 // Heap is measured in a child Node with a young generation large enough that no GC runs during a
 // parse, so the heap growth is the true allocation (with GC running it would count only survivors).
 // Run: node core/bench/exposition.bench.ts [--rounds N]
@@ -126,6 +126,6 @@ console.log(`CPU time (median)     ${pc.toFixed(1).padStart(12)} ms ${jc.toFixed
 console.log(`heap allocated        ${mb(pa).padStart(15)} ${mb(ja).padStart(12)}   ${(pa / ja).toFixed(2)}×`);
 console.log(`heap retained         ${mb(pr).padStart(15)} ${mb(jr).padStart(12)}   ${(pr / jr).toFixed(2)}×`);
 console.log('');
-console.log(`targets (§11.7): time ≤ 100 ms → wall ${p <= 100 ? 'met' : 'MISSED'} (${p.toFixed(1)} ms), CPU ${pc <= 100 ? 'met' : 'MISSED'} (${pc.toFixed(1)} ms); `
+console.log(`targets (docs/verify-metrics.md): time ≤ 100 ms → wall ${p <= 100 ? 'met' : 'MISSED'} (${p.toFixed(1)} ms), CPU ${pc <= 100 ? 'met' : 'MISSED'} (${pc.toFixed(1)} ms); `
   + `heap ≤ 10× input → retained ${pr <= 10 * bytes ? 'met' : 'MISSED'} (${(pr / bytes).toFixed(1)}×), `
   + `allocated ${pa <= 10 * bytes ? 'met' : 'MISSED'} (${(pa / bytes).toFixed(1)}×, mostly short-lived garbage)`);

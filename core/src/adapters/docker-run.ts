@@ -8,7 +8,7 @@ import type { RunResult } from './process.ts';
 /**
  * Running a container under test: start it labelled and uniquely named, watch its state, read
  * its logs, stop it with SIGTERM and remove it. Every call has a timeout, so nothing here can hang
- * a job. Research note service-metrics.md §7 (failure modes) and §11.5 (lifecycle).
+ * a job. See docs/verify-metrics.md ("Lifecycle", "Failure modes this order avoids").
  */
 
 /** The label every container started by verify-metrics carries; its value is the run id. */

@@ -6,7 +6,7 @@ import { external } from '../report/external-time.ts';
 /**
  * Bounded-time HTTP GETs for readiness polling, probes and scrapes. Uses `node:http` rather than
  * `fetch` so that proxy variables on a runner can never route loopback traffic through a proxy
- * (research note §12), and every request has one hard deadline covering connect, headers and body.
+ * (docs/verify-metrics.md, "HTTP client"), and every request has one hard deadline covering connect, headers and body.
  */
 
 export interface HttpResponse {

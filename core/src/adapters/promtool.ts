@@ -1,8 +1,8 @@
 import { isAvailable, run } from './process.ts';
 
 /**
- * `promtool check metrics` (Prometheus' own linter; Debian package `prometheus`). Exit codes per
- * research note §2: 0 clean, 3 lint problems (one `<metric> <problem>` per stderr line),
+ * `promtool check metrics` (Prometheus' own linter; Debian package `prometheus`). Exit codes
+ * (docs/verify-metrics.md, "promtool"): 0 clean, 3 lint problems (one `<metric> <problem>` per stderr line),
  * 1 parse error (`error while linting: text format parsing error in line N: ...`).
  */
 

@@ -10,7 +10,7 @@ import { ProcessError, run } from './process.ts';
  * The Trivy CLI: installing a pinned, checksum-verified release into the runner's tool cache, and
  * running one scan that writes JSON. Nothing here decides a verdict (that is domain/gate.ts).
  *
- * Why one run with `--format json --exit-code 0` (research note trivy-sign-ecr.md §0, §1.2): Trivy's
+ * Why one run with `--format json --exit-code 0` (docs/trivy.md, "One run, the verdict decided here"): Trivy's
  * exit code cannot tell findings from tool failures, and `--severity` changes the report itself.
  */
 

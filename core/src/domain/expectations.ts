@@ -1,5 +1,5 @@
 /**
- * The expectation language of action-verify-metrics (research note service-metrics.md §11.4):
+ * The expectation language of action-verify-metrics (docs/verify-metrics.md, "Expectation language"):
  *
  *     ['!'] metric_name ['{' matcher (',' matcher)* [','] '}'] [op number]
  *     matcher = label ('=' | '!=' | '=~' | '!~') "value"      (Prometheus string escaping)

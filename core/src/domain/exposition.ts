@@ -4,10 +4,10 @@
  * evaluate expectations against it.
  *
  * Why our own: every npm parser is unmaintained and either merges labelled histograms or accepts
- * garbage (research note service-metrics.md §4). A gate built on such a parser passes the very
+ * garbage (docs/verify-metrics.md, "Exposition parser"). A gate built on such a parser passes the very
  * errors it exists to catch.
  *
- * Rules (research note §11.7; prometheus/docs `exposition_formats.md`; Go `expfmt.TextParser`,
+ * Rules (docs/verify-metrics.md, "Exposition parser"; prometheus/docs `exposition_formats.md`; Go `expfmt.TextParser`,
  * which `promtool check metrics` uses): wherever promtool 2.42 can judge an input, this parser
  * accepts and rejects the same inputs and names the same line. On top of that it rejects what
  * promtool lets through (`extra` in `ExpositionErrorKind`):

@@ -8,7 +8,7 @@ import { InputError } from './errors.ts';
  * more information, `licenses` an SPDX expression.
  */
 export const OCI = 'org.opencontainers.image';
-/** Trunkline's own keys: both SHAs of a pull request build (peers.md §10, pain point 2). */
+/** Trunkline's own keys: both SHAs of a pull request build (a PR build's merge commit is not the commit the author pushed: record both). */
 export const TRUNKLINE_LABELS = {
   prNumber: 'dev.trunkline.pr.number',
   prHeadSha: 'dev.trunkline.pr.head-sha',

@@ -3,7 +3,7 @@
  * anything it cannot trust. Pure: text in, data or a `TrivyReportError` out.
  *
  * Source of the format: aquasecurity/trivy `pkg/types/{report,vulnerability,secret}.go` and the
- * integration goldens (see ../shared/research/trivy-sign-ecr.md §1.1). Go's `omitempty` means that
+ * integration goldens (docs/trivy.md, "Report format"). Go's `omitempty` means that
  * "nothing found" is an ABSENT key (`Results`, `Vulnerabilities`, `Secrets`, ...), never `[]`, and
  * fields come and go between Trivy versions (`Status` since v0.44, `Fingerprint` since v0.68, ...),
  * so only these are required: `SchemaVersion`, `ArtifactName`, `ArtifactType`, and per finding its

@@ -3,8 +3,8 @@ import { ExpectationSyntaxError, parseExpectations } from './expectations.ts';
 import type { Expectation } from './expectations.ts';
 
 /**
- * The typed config of the verify-metrics stage, its defaults (research note service-metrics.md
- * §11.2), its validation (E15, §11.6) and the conversion from raw input strings that the action's
+ * The typed config of the verify-metrics stage, its defaults (docs/verify-metrics.md,
+ * "Inputs and defaults"), its validation (E15 in docs/errors.md) and the conversion from raw input strings that the action's
  * context and the `trunkline verify-metrics` CLI share, so both doors accept exactly the same forms.
  */
 
@@ -35,7 +35,7 @@ export interface VerifyMetricsConfig {
   /** Exact status (`200`) or class (`2xx`) every probe must return. */
   probeExpectStatus: string;
   metricsPath: string;
-  /** Expectation lines (§11.4); blank and `#` lines allowed, line numbers count from 1. */
+  /** Expectation lines (docs/verify-metrics.md, "Expectation language"); blank and `#` lines allowed, line numbers count from 1. */
   expectations: string[];
   /** How long to keep re-scraping until every expectation holds. */
   expectTimeoutMs: number;
@@ -69,7 +69,7 @@ export const DEFAULT_LINT_IGNORE = [
   'nodejs_eventloop_utilization_histogram', 'nodejs_eventloop_utilization_summary',
 ];
 
-/** The §11.2 defaults; `image`/`baseUrl` are left for the caller. */
+/** The defaults (docs/verify-metrics.md, "Inputs and defaults"); `image`/`baseUrl` are left for the caller. */
 export function defaultVerifyMetricsConfig(overrides: Partial<VerifyMetricsConfig> = {}): VerifyMetricsConfig {
   return {
     network: 'bridge',
@@ -113,7 +113,7 @@ export class MetricsInputError extends InputError {
 const RESERVED_DOCKER_ARGS = ['--rm', '-d', '--detach', '--name', '--network', '--net', '-p', '--publish', '-P', '--publish-all', '--env-file', '-e', '--env'];
 
 /**
- * Validates the whole config before any side effect (§11.4: a syntax error fails within 1 s).
+ * Validates the whole config before any side effect (a syntax error fails before anything starts).
  * Returns the parsed expectations; throws `MetricsInputError` (E15) naming the input.
  */
 export function validateVerifyMetricsConfig(cfg: VerifyMetricsConfig): Expectation[] {
@@ -157,7 +157,7 @@ export function validateVerifyMetricsConfig(cfg: VerifyMetricsConfig): Expectati
   return expectations;
 }
 
-/** The action's input names (§11.2 plus `network`); the CLI uses the same names as `--flags`. */
+/** The action's input names (docs/verify-metrics.md, "Inputs and defaults", plus `network`); the CLI uses the same names as `--flags`. */
 export const VERIFY_METRICS_INPUTS = [
   'image', 'base-url', 'network', 'container-port', 'env', 'docker-args', 'readiness-path', 'readiness-timeout',
   'probe-path', 'probe-count', 'probe-expect-status', 'metrics-path', 'expect', 'expect-timeout', 'max-series', 'lint',

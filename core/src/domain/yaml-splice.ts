@@ -8,7 +8,7 @@ import { sameRepository, splitReference } from './bump-targets.ts';
  * the bytes of the target scalars and nothing else.
  *
  * Why not `Document.toString()`: re-serialising reformats files (flow spacing, comment placement,
- * escapes, CRLF, final newline; see ../shared/research/gitops.md §3). Instead the file is parsed
+ * escapes, CRLF, final newline; see docs/gitops.md, "Editing files"). Instead the file is parsed
  * into CST tokens (`yaml` `Parser`), composed with `keepSourceTokens` so every node points at its
  * token, the target tokens are changed with `CST.setScalarValue`, and the output is
  * `CST.stringify` of the original token stream. Afterwards the output is parsed again and every

@@ -13,7 +13,7 @@ import type { Logger } from '../report/logger.ts';
  * node at `/nodejs/bin/node` (also `/usr/bin/node`), `ENTRYPOINT ["/nodejs/bin/node"]`,
  * `USER 65532`, `WORKDIR /home/nonroot`, CA bundle, world-writable `/tmp`, and no shell.
  * The builder image adds npm, a static busybox for `/bin/sh`, and the global npmrc whose
- * `cafile` `npm ci` needs here (local-infra.md).
+ * `cafile` `npm ci` needs on a machine behind a TLS-intercepting proxy.
  */
 export const LOCAL_RUNTIME_IMAGE = 'trunkline/node-runtime:24-local';
 export const LOCAL_BUILDER_IMAGE = 'trunkline/node-builder:24-local';

@@ -26,7 +26,7 @@ export { resolveBumpConfig } from '../domain/bump-config.ts';
  * `none` write the files in place; `push` commit and push to a branch; `pr` push to a fixed branch
  * and create or update its one pull request; `api` the same through GitHub's Git Data API.
  *
- * Git side rules (../shared/research/gitops.md, bottom line 4): no change → no commit, no PR,
+ * Git side rules (docs/gitops.md, "Git side rules"): no change → no commit, no PR,
  * `changed=false`; every commit is made against an explicit parent and the branch only moves by
  * fast-forward; when it moved meanwhile the files are re-read at the new head, the edit re-applied
  * and the update retried (`maxRetries`, jittered exponential back-off); never a force-push.

@@ -28,15 +28,14 @@ const sleep = (ms: number): Promise<void> => external(() => sleepFor(ms));
  * Stage `verify-metrics`: run the image (or use a running service at `baseUrl`), wait for
  * readiness while watching for an early exit, send probe requests, scrape `/metrics` until the
  * expectations hold or time runs out, check cardinality, lint with promtool, check that SIGTERM
- * stops the container cleanly, and always remove the container. Spec: research note
- * service-metrics.md §11 (inputs §11.2, outputs §11.3, language §11.4, lifecycle §11.5,
- * messages E01–E15 §11.6).
+ * stops the container cleanly, and always remove the container. Spec: docs/verify-metrics.md
+ * (inputs, outputs, expectation language, lifecycle); messages E01–E15: docs/errors.md.
  */
 
 export type { VerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
 export { defaultVerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
 
-/** Outputs, named exactly as the action's outputs (§11.3). */
+/** Outputs, named exactly as the action's outputs (docs/verify-metrics.md, "Outputs"). */
 export type VerifyMetricsOutputs = {
   'container-id'?: string;
   'host-port'?: number;
@@ -52,7 +51,7 @@ export type VerifyMetricsOutputs = {
 const STAGE = 'verify-metrics';
 const PREFIX = 'verify-metrics:';
 
-/** E01–E14: the stage ran and the service (or the machine) failed a check. `message` is the §11.6 text. */
+/** E01–E14: the stage ran and the service (or the machine) failed a check. `message` is the text docs/errors.md describes. */
 export class MetricsCheckError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
@@ -68,7 +67,7 @@ export function statusMatches(status: number, pattern: string): boolean {
 }
 
 /**
- * Checks a scrape's Content-Type (§1.2, §11.6 E07): `text/plain` (version absent, 0.0.4 or 1.0.0)
+ * Checks a scrape's Content-Type (E07): `text/plain` (version absent, 0.0.4 or 1.0.0)
  * is the text format; `application/openmetrics-text` is OpenMetrics. Returns the format or undefined.
  */
 export function expositionFormatOf(contentType: string | undefined): ExpositionFormat | undefined {
@@ -89,7 +88,7 @@ interface Target {
 
 /**
  * Runs the stage. Bad config → throws `MetricsInputError` (E15) before any side effect. Every
- * other failure is a `failed` result whose `error` is the §11.6 message (E01–E14), with the
+ * other failure is a `failed` result whose `error` is the message of E01–E14 (docs/errors.md), with the
  * outputs known so far. A container, once started, is removed in `finally` (unless `keepContainer`).
  */
 export async function runVerifyMetrics(cfg: VerifyMetricsConfig, log: Logger): Promise<StageResult<VerifyMetricsOutputs>> {
@@ -260,7 +259,7 @@ interface Scrape {
 
 /**
  * Scrapes every 500 ms until every expectation holds or `expectTimeoutMs` passes (the server may
- * record a request only after the response finished, §7). A bad status, Content-Type or
+ * record a request only after the response finished: docs/verify-metrics.md, "Lifecycle"). A bad status, Content-Type or
  * exposition fails at once: retrying cannot fix it. Returns the last scrape; `onResults` sees
  * every evaluation, so a failure on a later scrape still reports the results of the one before.
  */
@@ -328,7 +327,7 @@ async function saveScrape(cfg: VerifyMetricsConfig, text: string, containerId: s
   return file;
 }
 
-/** promtool lint of the final scrape (§11.5 step 6); returns the number of problems outside `lintIgnore`. */
+/** promtool lint of the final scrape (docs/verify-metrics.md, "Lifecycle", step 6); returns the number of problems outside `lintIgnore`. */
 async function lint(cfg: VerifyMetricsConfig, scrape: Scrape, log: Logger, notes: string[], findings: Finding[]): Promise<number | undefined> {
   if (cfg.lint === 'off') return undefined;
   if (scrape.exposition.format === 'openmetrics') {

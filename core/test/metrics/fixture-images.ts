@@ -14,7 +14,7 @@ export const fixtureServer = join(import.meta.dirname, 'images', 'fixture-server
 
 /**
  * Builds one image per fixture mode FROM the local runtime image (no shell, UID 65532), with the
- * legacy builder and `--network host` (local-infra.md). Layers are shared, so this takes seconds.
+ * legacy builder and `--network host` (the build needs no network of its own). Layers are shared, so this takes seconds.
  * Returns mode → image name.
  */
 export async function buildFixtureImages(runtimeImage: string): Promise<Record<FixtureMode, string>> {

@@ -1,4 +1,4 @@
-// The ten acceptance cases of research note service-metrics.md §11.8, against fixture images
+// The acceptance cases of docs/verify-metrics.md, against fixture images
 // built locally FROM the distroless-like Node 24 runtime image (no registry, nothing pulled).
 // Containers run with `--network host` and HOST=127.0.0.1, so all traffic stays on loopback.
 import { spawn } from 'node:child_process';

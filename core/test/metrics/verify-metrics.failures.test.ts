@@ -1,4 +1,4 @@
-// The failure messages §11.6 not covered by the acceptance cases: E01 (no docker), E02 (docker run
+// The failure messages (docs/errors.md) not covered by the acceptance cases: E01 (no docker), E02 (docker run
 // refused), E05 (probe status), E07 (Content-Type), E09 (duplicate series), plus the bounded-time
 // HTTP adapter. Base-url cases run the fixture server on the host (loopback test server, no Docker).
 import { createServer } from 'node:net';

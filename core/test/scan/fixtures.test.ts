@@ -1,7 +1,7 @@
 // Every real Trivy report in core/test/fixtures/trivy, gated by gateReport, against expectations
 // computed by other routes: (1) the numbers written in SOURCES.md (computed by the fixture
 // curator's own script), (2) a naive walk over the raw JSON in this file, (3) the documented
-// "HIGH+CRITICAL, fixed only" outcomes of the research note, and (4) Trivy's own filtered output.
+// "HIGH+CRITICAL, fixed only" outcomes (docs/trivy.md, "The gate"), and (4) Trivy's own filtered output.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

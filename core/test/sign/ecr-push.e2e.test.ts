@@ -75,7 +75,7 @@ describe('sign and push with ECR auth', () => {
       expect(result.status).toBe('passed');
       expect(await client('ecr/app').resolve('v1')).toBe(result.outputs.digest);
 
-      // Repository creation as the research note recommends.
+      // Repository creation: immutable tags except signature tags, scan on push.
       const create = fake.calls.find((c) => c.operation === 'CreateRepository')!;
       expect(create.body).toMatchObject({ repositoryName: 'ecr/app', imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'sha256-*.sig' }], imageScanningConfiguration: { scanOnPush: true } });
       for (const call of fake.calls) expect(signedRegion(call.headers)).toBe('eu-west-1');

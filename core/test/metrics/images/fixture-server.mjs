@@ -1,4 +1,4 @@
-// A small stand-in for sample-service (research note §10.2/§10.3 contract) whose behaviour is
+// A small stand-in for sample-service (the contract in docs/verify-metrics.md) whose behaviour is
 // chosen by FIXTURE_MODE, baked into each fixture image (see Dockerfile and ../fixture-images.ts):
 //   good            the contract: /, /livez, /readyz, /metrics (when ENABLE_METRICS=true), clean SIGTERM exit
 //   crash           logs a line and exits 1 after 100 ms
