@@ -80,7 +80,7 @@ describe('action-verify-metrics acceptance (§11.8)', () => {
     expect(r.status).toBe('failed');
     expect(r.error).toMatch(/^verify-metrics: container exited with code 1 before becoming ready \(after \d+ ms\)/);
     expect(r.error).toContain('fixture: crashing on purpose');
-    expect(r.durationMs).toBeLessThan(30_000);
+    // How soon it fails (not waiting out readiness-timeout) is measured in core/bench/verify-metrics-fail-fast.bench.ts.
     expect(r.outputs['ready-ms']).toBeUndefined();
   });
 
@@ -88,7 +88,6 @@ describe('action-verify-metrics acceptance (§11.8)', () => {
     const r = await runVerifyMetrics(cfg('never-ready', { readinessTimeoutMs: 3000 }), createMemoryLogger());
     expect(r.error).toMatch(/^verify-metrics: readiness timeout: GET \/readyz did not return 200 within 3s \(last: 503\)/);
     expect(r.error).toContain('"msg":"listening"');
-    expect(r.durationMs).toBeGreaterThanOrEqual(3000);
   });
 
   it('4. ENABLE_METRICS=false fails with E06 404 and the hint', async () => {
@@ -111,8 +110,8 @@ describe('action-verify-metrics acceptance (§11.8)', () => {
   it('6. a malformed exposition fails with E08 naming line 7', async () => {
     const r = await runVerifyMetrics(cfg('malformed', { expectTimeoutMs: 30_000 }), createMemoryLogger());
     expect(r.error).toBe('verify-metrics: exposition parse error at line 7: unexpected end of label value "2": broken{a="2" 2');
-    // Parse errors are not retried: no waiting out expect-timeout.
-    expect(r.durationMs).toBeLessThan(25_000);
+    // Parse errors are not retried; that it fails without waiting out expect-timeout is measured in
+    // core/bench/verify-metrics-fail-fast.bench.ts.
   });
 
   it('7. an image that ignores SIGTERM fails E14 with 137, and passes when check-shutdown is false', async () => {
