@@ -1,4 +1,4 @@
-// The expectation language (§11.4): syntax, PromQL-like matching and the verdict rules, against
+// The expectation language (docs/verify-metrics.md, "Expectation language"): syntax, PromQL-like matching and the verdict rules, against
 // real recorded expositions (prom-client and the Prometheus server's own /metrics).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

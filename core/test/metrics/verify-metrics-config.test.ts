@@ -18,7 +18,7 @@ function e15(fn: () => unknown): string {
 }
 
 describe('verifyMetricsConfigFromInputs', () => {
-  it('applies the §11.2 defaults', () => {
+  it('applies the documented defaults (docs/verify-metrics.md)', () => {
     const cfg = verifyMetricsConfigFromInputs({ image: 'app:1' });
     expect(cfg).toMatchObject({
       image: 'app:1', network: 'bridge', port: 8080, env: { ENABLE_METRICS: 'true' }, dockerArgs: DEFAULT_DOCKER_ARGS,

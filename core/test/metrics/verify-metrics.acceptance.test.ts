@@ -46,11 +46,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // §11.5: zero containers with the run's label may remain.
+  // Lifecycle (docs/verify-metrics.md): zero containers with the run's label may remain.
   if (images) expect(await listLabelledContainers(VERIFY_METRICS_LABEL, runId)).toEqual([]);
 });
 
-describe('action-verify-metrics acceptance (§11.8)', () => {
+describe('action-verify-metrics acceptance (docs/verify-metrics.md)', () => {
   it('1. a good image passes with every output set and leaves no container', async () => {
     const log = createMemoryLogger();
     const r = await runVerifyMetrics(cfg('good', { lint: 'error' }), log);

@@ -1,7 +1,7 @@
-// §11.8 cases 1 and 10 with the real sample-service rather than the fixture server: its image
+// Acceptance cases 1 and 10 (docs/verify-metrics.md) with the real sample-service rather than the fixture server: its image
 // built from sample-service/Dockerfile on the local Node 24 bases (container mode, host network),
 // and its source run on the host (base-url mode, no Docker), both against the recommended
-// expectation set of §11.4 with promtool lint as a hard gate and the default lint-ignore.
+// expectation set (docs/verify-metrics.md) with promtool lint as a hard gate and the default lint-ignore.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ const GIT_SHA = '0123456789abcdef0123456789abcdef01234567';
 const runId = `vm-sample-${process.pid}-${Date.now()}`;
 const outputDir = scratchDirs()('vm-sample-service-');
 
-/** The recommended set for sample-service with probe-count 5 (§11.4). */
+/** The recommended set for sample-service with probe-count 5. */
 const RECOMMENDED = [
   'http_requests_total{handler="/",method="GET",status="200"} >= 5',
   'http_request_duration_seconds_count{handler="/",method="GET"} >= 5',

@@ -52,7 +52,7 @@ function rawWalk(file: string): { vulns: Array<{ severity: string; fixed: boolea
   return { vulns, others };
 }
 
-/** Research note §1.4: expected outcome of a "fail-on HIGH, ignore-unfixed" gate, as tripped-finding counts. */
+/** Recorded when the fixtures were chosen (docs/trivy.md, "The gate"): expected outcome of a "fail-on HIGH, ignore-unfixed" gate, as tripped-finding counts. */
 const DOCUMENTED_HIGH_FIXED_ONLY: Record<string, number> = {
   'alpine-39.json.golden': 2,
   'alpine-39-high-critical.json.golden': 2,
