@@ -124,3 +124,31 @@ export async function ensureBaseImages(log: Logger): Promise<{ runtime: string; 
   }
   return { runtime: LOCAL_RUNTIME_IMAGE, builder: LOCAL_BUILDER_IMAGE };
 }
+
+/** A stand-in for `busybox` images: the static busybox of Debian's busybox-static, its applets on /bin. */
+export const LOCAL_BUSYBOX_IMAGE = 'trunkline/busybox:local';
+
+/**
+ * Builds `LOCAL_BUSYBOX_IMAGE` unless one from the same busybox binary exists: `/bin/busybox`
+ * (static: no libraries to copy) with every applet linked in /bin, the same passwd, group, /tmp
+ * and CA bundle as the runtime image, `USER 65532`. Returns its name for `--build-arg`.
+ */
+export async function ensureBusyboxImage(log: Logger): Promise<string> {
+  const busybox = '/bin/busybox';
+  if (!existsSync(busybox)) throw new Error('busybox is missing: run `apt-get install -y busybox-static` (the local busybox image copies it).');
+  const stat = statSync(busybox);
+  const fingerprint = createHash('sha256').update([RECIPE_VERSION, 'busybox', stat.size, stat.mtimeMs].join('\n')).digest('hex').slice(0, 16);
+  if ((await imageLabel(LOCAL_BUSYBOX_IMAGE)) === fingerprint) return LOCAL_BUSYBOX_IMAGE;
+  const work = mkdtempSync(join(tmpdir(), 'trunkline-busybox-'));
+  try {
+    writeRuntimeFiles(work);
+    put(work, busybox, '/bin/busybox');
+    for (const applet of (await run(busybox, ['--list'])).stdout.split('\n').filter(Boolean)) {
+      if (!existsSync(join(work, 'bin', applet))) symlinkSync('/bin/busybox', join(work, 'bin', applet));
+    }
+    await importRootfs(work, LOCAL_BUSYBOX_IMAGE, [`LABEL ${INPUTS_LABEL}=${fingerprint}`, 'ENV PATH=/bin', 'USER 65532', 'WORKDIR /home/nonroot'], log);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return LOCAL_BUSYBOX_IMAGE;
+}
