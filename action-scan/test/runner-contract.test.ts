@@ -66,11 +66,19 @@ describe('action-scan bundle under the runner contract', () => {
     expect(r.stdout).toMatch(/::error::.*unknown SchemaVersion missing/);
   });
 
-  it('without Trivy and without install, the step is skipped with a notice and passed=false (never passed)', async () => {
+  it('without Trivy and without install, the step fails (scan-policy required by default) with passed=false', async () => {
     const r = await runAction({ 'install-trivy': 'false' });
+    expect(r.code).toBe(1);
+    expect(r.outputs.passed).toBe('false');
+    expect(r.stdout).toMatch(/::error::Trivy is not installed .*scan-policy is required/);
+  });
+
+  it('without Trivy and scan-policy optional, the step is skipped with a notice, passed=false and "not scanned" in the summary', async () => {
+    const r = await runAction({ 'install-trivy': 'false', 'scan-policy': 'optional' });
     expect(r.code).toBe(0);
     expect(r.outputs.passed).toBe('false');
-    expect(r.stdout).toMatch(/::notice::scan skipped: Trivy is not installed/);
+    expect(r.stdout).toMatch(/::notice::scan skipped: not scanned \(scan-policy optional\): Trivy is not installed/);
+    expect(r.summary).toContain('- not scanned (scan-policy optional)');
     expect(r.summary).toContain('To scan: install Trivy');
   });
 

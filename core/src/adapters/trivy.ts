@@ -14,8 +14,7 @@ import { ProcessError, run } from './process.ts';
  * exit code cannot tell findings from tool failures, and `--severity` changes the report itself.
  */
 
-/** The Trivy release Trunkline installs by default. */
-export const TRIVY_DEFAULT_VERSION = '0.74.0';
+export { TRIVY_DEFAULT_VERSION } from '../domain/scan-config.ts';
 
 /**
  * sha256 of release archives, by version and asset suffix. The 0.74.0 Linux-64bit value is the one

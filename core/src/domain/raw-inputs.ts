@@ -128,3 +128,13 @@ export function rawInputsFromFlags(table: InputTable, values: Record<string, unk
   }
   return raw;
 }
+
+/** Largest raw value a resolver accepts (64 KiB): far above any real input, far below a memory problem. */
+export const MAX_RAW_INPUT_BYTES = 64 * 1024;
+
+/** Throws `InputError` naming the first value of `raw` longer than `maxBytes` (UTF-8). */
+export function checkRawSizes(raw: RawInputs, maxBytes = MAX_RAW_INPUT_BYTES): void {
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined && Buffer.byteLength(value) > maxBytes) throw new InputError(name, `is ${Buffer.byteLength(value)} bytes, more than the limit of ${maxBytes}`);
+  }
+}

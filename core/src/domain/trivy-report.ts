@@ -343,6 +343,8 @@ export interface ExpectedArtifact {
   target?: string;
   /** image: the `docker save` tarball given to `trivy image --input`. */
   input?: string;
+  /** image: the image ID (`sha256:…`, config digest) of the image being gated, when known. */
+  imageId?: string;
   /** Directory relative paths are resolved against (default: compare them as written). */
   cwd?: string;
 }
@@ -385,6 +387,9 @@ function normalPath(p: string, cwd?: string): string {
  * - image mode: `ArtifactType` must be `container_image`; a tarball (`input`) must be the same path
  *   as `ArtifactName`; a reference must equal `ArtifactName`, `Metadata.Reference`, a `RepoTags` or
  *   a `RepoDigests` entry, after Docker's defaults (docker.io, library/, :latest) are filled in.
+ *   With `imageId`, a report whose `Metadata.ImageID` differs is refused even when a name matches
+ *   (a stale report of an earlier build under the same tag), and one whose `ImageID` is equal is
+ *   accepted under any name (the same image scanned under another tag).
  * - fs mode: `ArtifactType` must be `filesystem` or `repository` (`trivy fs` / `trivy repo`) and
  *   `ArtifactName` the same path (normalised; resolved against `cwd` when given).
  */
@@ -398,8 +403,12 @@ export function artifactMismatch(report: TrivyReport, expected: ExpectedArtifact
       return normalPath(report.artifactName, expected.cwd) === normalPath(expected.input, expected.cwd)
         ? undefined : `the report is for ${what}, not for the image tarball "${expected.input}"`;
     }
+    const gated = `the image "${asked}"${expected.imageId ? ` (${expected.imageId})` : ''}`;
+    if (expected.imageId && report.imageId) {
+      return report.imageId === expected.imageId ? undefined : `the report is for ${what} with ImageID ${report.imageId}, not for ${gated}`;
+    }
     return sameImage(asked, [report.artifactName, ...report.imageNames])
-      ? undefined : `the report is for ${what}${report.imageNames.length ? ` (also known as ${report.imageNames.join(', ')})` : ''}, not for the image "${asked}"`;
+      ? undefined : `the report is for ${what}${report.imageNames.length ? ` (also known as ${report.imageNames.join(', ')})` : ''}, not for ${gated}`;
   }
   if (!FS_ARTIFACT_TYPES.includes(report.artifactType)) return `the report is for ${what}, but a filesystem scan of "${asked}" was asked`;
   return normalPath(report.artifactName, expected.cwd) === normalPath(asked, expected.cwd)

@@ -8,69 +8,23 @@ import {
 } from '../adapters/trivy.ts';
 import { InputError } from '../domain/errors.ts';
 import type { GateResult, SeverityCounts } from '../domain/gate.ts';
-import { gateReport, gateVerdictLine, parseFailOn, zeroCounts } from '../domain/gate.ts';
+import { gateReport, gateVerdictLine, zeroCounts } from '../domain/gate.ts';
+import type { ScanConfig, TrivyOptions } from '../domain/scan-config.ts';
+import { validateScanConfig } from '../domain/scan-config.ts';
 import { toSarif } from '../domain/sarif.ts';
-import type { Severity, TrivyFinding, TrivyReport } from '../domain/trivy-report.ts';
+import type { TrivyFinding, TrivyReport } from '../domain/trivy-report.ts';
 import { SEVERITIES, TrivyReportError, artifactMismatch, parseTrivyReport } from '../domain/trivy-report.ts';
 import type { IgnoreRule } from '../domain/trivyignore.ts';
 import { IgnoreFileError, parseIgnoreFile } from '../domain/trivyignore.ts';
 import type { Logger } from '../report/logger.ts';
-import { markdownTable, statusIcon } from '../report/render.ts';
+import type { SummarySection } from '../report/render.ts';
+import { markdownTable, stageMarkdown } from '../report/render.ts';
 import type { Finding, StageBody, StageResult } from '../report/result.ts';
-import { timed } from '../report/result.ts';
+import { runStage } from '../report/result.ts';
 import { writeFileAtomic } from '../adapters/atomic-file.ts';
 
-/** Trivy scanners the gate understands (`config` is Trivy's old name for `misconfig`). */
-const SCANNERS: readonly string[] = ['vuln', 'secret', 'misconfig'];
-
-/** How to get and run Trivy. Everything is optional: defaults suit a developer machine. */
-export interface TrivyOptions {
-  /** Binary to run; default `TRUNKLINE_TRIVY` or `trivy` on PATH. Ignored when `install` is set. */
-  binary?: string;
-  /** Install this release into the tool cache (checksum-verified) instead of looking on PATH. */
-  install?: { version: string; sha256?: string; baseUrl?: string };
-  /** Trivy cache directory (DB + scan cache); the action restores it with actions/cache. */
-  cacheDir?: string;
-  /** DB repositories in fallback order (default mirrors first, see adapters/trivy.ts). */
-  dbRepositories?: string[];
-  javaDbRepositories?: string[];
-  /** Use the cached DB without checking for an update. */
-  skipDbUpdate?: boolean;
-  /** Trivy `--timeout` (Go duration, default 10m). */
-  timeout?: string;
-  /** Retries when the DB registry answers TOOMANYREQUESTS (default 3) and their waits in ms. */
-  retries?: number;
-  backoffMs?: number[];
-}
-
-/** The scan stage's typed config: built by action-scan/src/context.ts and `trunkline scan`. */
-export interface ScanConfig {
-  /** `fs` scans a directory, `image` an image reference or a saved tarball (`input`). */
-  mode: 'fs' | 'image';
-  /** fs: the directory (default `.`); image: the image reference. With `report`: what the report must be about. */
-  target?: string;
-  /** image: a `docker save` tarball / OCI layout scanned with `trivy image --input`. */
-  input?: string;
-  /** Gate this existing Trivy JSON report instead of running Trivy. */
-  report?: string;
-  /** Threshold: CRITICAL | HIGH | MEDIUM | LOW | UNKNOWN (default HIGH). Validated again here. */
-  failOn: Severity;
-  ignoreUnfixed: boolean;
-  /** `.trivyignore` / `.trivyignore.yaml` files; each must exist. */
-  ignoreFiles: string[];
-  /** Default `['vuln', 'secret']`. */
-  scanners: string[];
-  skipDirs: string[];
-  /** Where the report JSON (when Trivy runs) and the SARIF are written. */
-  outputDir: string;
-  /** Base for relative paths (default `process.cwd()`). */
-  cwd?: string;
-  trivy?: TrivyOptions;
-  /** Rows of the job-summary findings table before "and N more" (default 20). */
-  maxSummaryRows?: number;
-  /** Clock for ignore-rule expiry (tests). */
-  now?: Date;
-}
+export type { ScanConfig, ScanPolicy, TrivyOptions } from '../domain/scan-config.ts';
+export { validateScanConfig } from '../domain/scan-config.ts';
 
 /** The action's outputs, exactly: `passed`, `counts`, `findings`, `report`, `sarif`. */
 export interface ScanOutputs {
@@ -95,27 +49,6 @@ const noOutputs = (report = ''): ScanOutputs => ({ passed: false, counts: {}, fi
 
 /** Thrown inside the stage for a fault that fails it with a message (never a crash). */
 class StageFailure extends Error {}
-
-/**
- * Checks a config before anything runs and returns it normalised (fail-on upper-cased, `config`
- * scanner renamed, defaults filled). Throws `InputError` naming the input, e.g. `fail-on` with the
- * allowed values, `scanners`, `mode`, or `target` when an image scan has nothing to scan.
- */
-export function validateScanConfig(cfg: ScanConfig): ScanConfig {
-  const failOn = parseFailOn(String(cfg.failOn ?? 'HIGH'), 'fail-on');
-  if (cfg.mode !== 'fs' && cfg.mode !== 'image') throw new InputError('scan-type', `must be fs or image (got "${String(cfg.mode)}")`);
-  const scanners = (cfg.scanners.length ? cfg.scanners : ['vuln', 'secret']).map((s) => (s.trim() === 'config' ? 'misconfig' : s.trim()));
-  const unknown = scanners.filter((s) => !SCANNERS.includes(s));
-  if (unknown.length) throw new InputError('scanners', `must be a list of ${SCANNERS.join(', ')} (got "${unknown.join(', ')}")`);
-  if (cfg.mode === 'image' && !cfg.report && !cfg.target && !cfg.input) {
-    throw new InputError('image-ref', 'is required for an image scan: give an image reference, or a tarball in input, or an existing report in report');
-  }
-  if (cfg.target?.startsWith('-') || cfg.input?.startsWith('-')) throw new InputError(cfg.input ? 'input' : 'scan-ref', 'must not start with "-" (it would be read as a Trivy flag)');
-  for (const dir of cfg.skipDirs) if (dir.startsWith('-')) throw new InputError('skip-dirs', `must be paths (got "${dir}")`);
-  // fs scans default to the current directory; a given report is only checked against a target named explicitly.
-  const target = cfg.target ?? (cfg.mode === 'fs' && !cfg.report ? '.' : undefined);
-  return { ...cfg, failOn, scanners: [...new Set(scanners)], ...(target !== undefined ? { target } : {}) };
-}
 
 /**
  * Trivy's default ignore file: `[".trivyignore"]` when `cwd` has one, else `[]`. The action and
@@ -177,11 +110,10 @@ function findingLink(f: TrivyFinding): string {
  * table of the findings that tripped the gate (ID with link, package, installed → fixed, target),
  * capped at `maxRows` with an "and N more" line.
  */
-function scanSummaryMarkdown(report: TrivyReport, gate: GateResult, options: { ignoreUnfixed: boolean; maxRows?: number }): string {
+function scanSections(report: TrivyReport, gate: GateResult, options: { ignoreUnfixed: boolean; maxRows?: number }): SummarySection[] {
   const maxRows = options.maxRows ?? 20;
-  const parts = [`### ${statusIcon(gate.passed ? 'passed' : 'failed')} scan: Trivy gate ${gate.passed ? 'passed' : 'failed'}: ${gateVerdictLine(gate, 3)}`];
   const os = report.os ? `, ${report.os}` : '';
-  parts.push(`Artifact \`${report.artifactName}\` (${report.artifactType}${os}) · Trivy ${report.trivyVersion ?? 'version unknown'} · fail-on **${gate.failOn}** · ignore-unfixed: ${options.ignoreUnfixed ? 'yes' : 'no'}`);
+  const parts = [`Artifact \`${report.artifactName}\` (${report.artifactType}${os}) · Trivy ${report.trivyVersion ?? 'version unknown'} · fail-on **${gate.failOn}** · ignore-unfixed: ${options.ignoreUnfixed ? 'yes' : 'no'}`];
   const byClass = countsByClass(gate.kept);
   const rows = [...byClass.entries()].map(([cls, c]) => [cls, ...SEVERITIES.map((s) => String(c[s])), String(SEVERITIES.reduce((n, s) => n + c[s], 0))]);
   if (rows.length) parts.push(markdownTable([['Class', ...SEVERITIES, 'Total'], ...rows]));
@@ -205,7 +137,7 @@ function scanSummaryMarkdown(report: TrivyReport, gate: GateResult, options: { i
     parts.push(markdownTable([['Severity', 'ID', 'Package', 'Installed → Fixed', 'Target'], ...table]));
     if (gate.tripped.length > maxRows) parts.push(`…and ${gate.tripped.length - maxRows} more`);
   }
-  return parts.join('\n\n');
+  return [{ body: parts.join('\n\n') }];
 }
 
 function toStageFinding(f: TrivyFinding): Finding {
@@ -257,6 +189,8 @@ async function runTrivy(cfg: ScanConfig, binary: string, at: { cwd: string; outp
       ...(trivy.retries !== undefined ? { retries: trivy.retries } : {}),
       ...(trivy.backoffMs ? { backoffMs: trivy.backoffMs } : {}),
     });
+    // Trivy has exited 0 without writing its report (a crash it did not report, a full disk).
+    if (!existsSync(partial)) throw new StageFailure(`Trivy wrote no report: it exited 0 but ${partial} does not exist; the scan is not trusted, so nothing was checked`);
     await rename(partial, reportPath);
     notes.push(`Trivy ran once (${cfg.mode} ${cfg.input ?? cfg.target}, scanners ${cfg.scanners.join(',')}${attempts > 1 ? `, ${attempts} attempts after rate limits` : ''}); DB repositories: ${trivy.skipDbUpdate ? 'cached DB, no update' : dbRepositories.join(', ')}`);
   } finally {
@@ -272,25 +206,21 @@ async function runTrivy(cfg: ScanConfig, binary: string, at: { cwd: string; outp
  * - `failed`: invalid config (message names the input and allowed values, before any scan), an
  *   unreadable/empty/truncated/non-JSON report or unknown SchemaVersion (`TrivyReportError`), a
  *   report about another artifact than `target`/`input`, a bad ignore file, an install or Trivy
- *   failure (including a DB that could not be downloaded), or findings at or above `failOn`.
- * - `skipped`: no `report` and no Trivy to run; the notes carry the reason and an install hint.
+ *   failure (including a DB that could not be downloaded, and Trivy exiting 0 without writing its
+ *   report: "Trivy wrote no report"), findings at or above `failOn`, or — with `policy` `required`,
+ *   the default — no `report` and no Trivy to run.
+ * - `skipped`: no `report`, no Trivy, and `policy` `optional`; the notes say "not scanned", the
+ *   reason and an install hint.
+ * Never throws (`runStage`); the job summary is `stageMarkdown` with the gate's section.
  * `findings` of the result are the entries that tripped the gate; `summaryMarkdown` the job summary.
  */
 export async function runScan(cfg: ScanConfig, log: Logger): Promise<StageResult<ScanOutputs>> {
-  return timed<ScanOutputs>(STAGE, async (): Promise<StageBody<ScanOutputs>> => {
+  let reportPath = '';
+  let sections: SummarySection[] = [];
+  const result = await runStage<ScanOutputs>(STAGE, async (): Promise<StageBody<ScanOutputs>> => {
     const notes: string[] = [];
-    let reportPath = '';
-    const fail = (message: string, outputs = noOutputs(reportPath)): StageBody<ScanOutputs> => {
-      log.error(message);
-      return { status: 'failed', outputs, findings: [], notes, error: message };
-    };
-    let config: ScanConfig;
-    try {
-      config = validateScanConfig(cfg);
-    } catch (error) {
-      if (error instanceof InputError) return fail(error.message);
-      throw error;
-    }
+    const fail = (message: string, outputs = noOutputs(reportPath)): StageBody<ScanOutputs> => ({ status: 'failed', outputs, findings: [], notes, error: message });
+    const config = validateScanConfig(cfg);
     const cwd = config.cwd ?? process.cwd();
     const outputDir = resolve(cwd, config.outputDir);
     try {
@@ -302,8 +232,11 @@ export async function runScan(cfg: ScanConfig, log: Logger): Promise<StageResult
         const located = await locateTrivy(config.trivy ?? {}, log);
         if ('missing' in located) {
           const reason = `${located.missing}; the scan did not run, so nothing was checked`;
-          log.warning(`${reason}. To scan: ${TRIVY_INSTALL_HINT}`);
-          return { status: 'skipped', outputs: noOutputs(), findings: [], notes: [reason, `To scan: ${TRIVY_INSTALL_HINT}`] };
+          if ((config.policy ?? 'required') === 'required') {
+            return fail(`${reason}. scan-policy is required, so an unscanned image is never published: ${TRIVY_INSTALL_HINT}, or set scan-policy: optional to publish it marked "not scanned"`);
+          }
+          log.warning(`not scanned: ${reason}. To scan: ${TRIVY_INSTALL_HINT}`);
+          return { status: 'skipped', outputs: noOutputs(), findings: [], notes: [`not scanned (scan-policy optional): ${reason}`, `To scan: ${TRIVY_INSTALL_HINT}`] };
         }
         reportPath = join(outputDir, REPORT_FILE);
         await runTrivy(config, located.binary, { cwd, outputDir, reportPath }, log, notes);
@@ -314,6 +247,7 @@ export async function runScan(cfg: ScanConfig, log: Logger): Promise<StageResult
         mode: config.mode,
         ...(config.target !== undefined ? { target: config.target } : {}),
         ...(config.input !== undefined ? { input: config.input } : {}),
+        ...(config.imageId !== undefined ? { imageId: config.imageId } : {}),
         cwd,
       });
       if (mismatch) throw new StageFailure(`${reportPath}: ${mismatch}`);
@@ -328,15 +262,13 @@ export async function runScan(cfg: ScanConfig, log: Logger): Promise<StageResult
       if (gate.suppressed.length) notes.push(`Suppressed ${gate.suppressed.length}: ${gate.suppressed.filter((s) => s.reason === 'ignored').length} by ignore rules, ${gate.suppressed.filter((s) => s.reason === 'unfixed').length} without a fix`);
       for (const rule of gate.expiredRules) notes.push(`The ignore rule for ${rule.id} (${rule.source}) has expired and no longer applies`);
       const outputs: ScanOutputs = { passed: gate.passed, counts: gate.counts, findings: gate.tripped.length, report: reportPath, sarif: sarifPath };
-      const summaryMarkdown = scanSummaryMarkdown(report, gate, { ignoreUnfixed: config.ignoreUnfixed, ...(config.maxSummaryRows ? { maxRows: config.maxSummaryRows } : {}) });
+      sections = scanSections(report, gate, { ignoreUnfixed: config.ignoreUnfixed, ...(config.maxSummaryRows ? { maxRows: config.maxSummaryRows } : {}) });
       const findings = gate.tripped.map(toStageFinding);
       if (gate.passed) {
         log.info(`Trivy gate passed: ${gateVerdictLine(gate)}`);
-        return { status: 'passed', outputs, findings, notes, summaryMarkdown };
+        return { status: 'passed', outputs, findings, notes };
       }
-      const error = `Trivy gate failed: ${gateVerdictLine(gate)}`;
-      log.error(error);
-      return { status: 'failed', outputs, findings, notes, error, summaryMarkdown };
+      return { ...fail(`Trivy gate failed: ${gateVerdictLine(gate)}`, outputs), findings };
     } catch (error) {
       if (error instanceof StageFailure || error instanceof TrivyReportError || error instanceof IgnoreFileError || error instanceof InputError) {
         return fail(error.message);
@@ -344,5 +276,7 @@ export async function runScan(cfg: ScanConfig, log: Logger): Promise<StageResult
       // Install and Trivy failures (checksum mismatch, DB download, crash): fail closed, with the cause.
       return fail(`${(error as Error).name === 'Error' ? '' : `${(error as Error).name}: `}${(error as Error).message}`);
     }
-  });
+  }, { failedOutputs: () => noOutputs(reportPath) });
+  if (result.error) log.error(result.error);
+  return { ...result, summaryMarkdown: stageMarkdown(result, sections) };
 }

@@ -12,7 +12,8 @@ export const RATE_LIMIT_STDERR = 'FATAL Fatal error run error: init error: DB er
 
 export const FAKE_TRIVY_SCRIPT = `#!/bin/sh
 # Fake trivy (tests only). Env: FAKE_TRIVY_DIR (state), FAKE_TRIVY_REPORT (report to emit),
-# FAKE_TRIVY_RATE_LIMITED_RUNS (how many scans answer TOOMANYREQUESTS first).
+# FAKE_TRIVY_RATE_LIMITED_RUNS (how many scans answer TOOMANYREQUESTS first),
+# FAKE_TRIVY_NO_REPORT=1 (exit 0 without writing the report, as the audit saw Trivy do).
 if [ "$1" = "--version" ]; then echo "Version: \${FAKE_TRIVY_VERSION:-0.74.0}"; exit 0; fi
 state="\${FAKE_TRIVY_DIR:?}"
 n=$(cat "$state/count" 2>/dev/null || echo 0); n=$((n+1)); echo "$n" > "$state/count"
@@ -22,6 +23,7 @@ if [ "$n" -le "\${FAKE_TRIVY_RATE_LIMITED_RUNS:-0}" ]; then
   echo "${RATE_LIMIT_STDERR}" >&2
   exit 1
 fi
+if [ "\${FAKE_TRIVY_NO_REPORT:-}" = "1" ]; then exit 0; fi
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in --output) out="$2"; shift ;; esac

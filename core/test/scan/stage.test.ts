@@ -50,7 +50,7 @@ describe('runScan gating an existing report', () => {
   it('writes a job summary with counts by class and severity and a linked table of what tripped', async () => {
     const result = await runScan(config({ report: fixture('alpine-39.json.golden') }), createMemoryLogger());
     const md = result.summaryMarkdown!;
-    expect(md).toContain('### ❌ scan: Trivy gate failed: 2 findings at or above HIGH');
+    expect(md).toMatch(/^### ❌ scan: failed \(\d+ ms\)\n\n\*\*Error:\*\* Trivy gate failed: 2 findings at or above HIGH/);
     expect(md).toContain('| os-pkgs | 2 | 0 | 4 | 0 | 0 | 6 |');
     expect(md).toContain('| CRITICAL | [CVE-2019-14697](https://avd.aquasec.com/nvd/cve-2019-14697) | musl | 1.1.20-r4 → 1.1.20-r5 | testdata/fixtures/images/alpine-39.tar.gz (alpine 3.9.4) |');
     expect(md).not.toContain('more');
@@ -142,12 +142,32 @@ describe('runScan without a report', () => {
     Object.assign(process.env, saved);
   });
 
-  it('is skipped, never passed, when Trivy is not installed: the notes give the reason and an install hint', async () => {
+  it('fails closed when Trivy is not installed and scan-policy is required (the default): nothing unscanned is published', async () => {
     const result = await runScan(config({ mode: 'fs', target: '.', trivy: { binary: join(work, 'no-such-trivy') } }), createMemoryLogger());
+    expect(result.status).toBe('failed');
+    expect(result.outputs.passed).toBe(false);
+    expect(result.error).toMatch(/^Trivy is not installed \(`.*no-such-trivy --version` could not run\); the scan did not run, so nothing was checked\. scan-policy is required/);
+    expect(result.error).toMatch(/set scan-policy: optional to publish it marked "not scanned"/);
+  });
+
+  it('is skipped, never passed, and says "not scanned" when Trivy is not installed and scan-policy is optional', async () => {
+    const result = await runScan(config({ mode: 'fs', target: '.', policy: 'optional', trivy: { binary: join(work, 'no-such-trivy') } }), createMemoryLogger());
     expect(result.status).toBe('skipped');
     expect(result.outputs.passed).toBe(false);
-    expect(result.notes[0]).toMatch(/^Trivy is not installed \(`.*no-such-trivy --version` could not run\); the scan did not run/);
+    expect(result.notes[0]).toMatch(/^not scanned \(scan-policy optional\): Trivy is not installed \(`.*no-such-trivy --version` could not run\); the scan did not run/);
     expect(result.notes[1]).toMatch(/^To scan: install Trivy \(https:\/\/trivy\.dev.*--report <file>/);
+    expect(result.summaryMarkdown).toMatch(/^### ⏭️ scan: skipped .*\n\n- not scanned/);
+  });
+
+  it('says "Trivy wrote no report" when Trivy exits 0 without writing one (fake trivy executable)', async () => {
+    const state = join(work, 'fake');
+    mkdirSync(state);
+    Object.assign(process.env, { FAKE_TRIVY_DIR: state, FAKE_TRIVY_REPORT: fixture('pnpm.json.golden'), FAKE_TRIVY_NO_REPORT: '1' });
+    const binary = writeFakeTrivy(join(work, 'bin'));
+    const result = await runScan(config({ mode: 'fs', target: '.', trivy: { binary } }), createMemoryLogger());
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(/^Trivy wrote no report: it exited 0 but .*trivy-report\.json\.\d+\.partial does not exist/);
+    expect(result.error).not.toMatch(/ENOENT|rename/);
   });
 
   it('runs Trivy once with JSON, exit code 0, mirrors first and no inherited TRIVY_* settings (fake trivy executable)', async () => {
