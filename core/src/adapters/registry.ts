@@ -32,7 +32,7 @@ export class RegistryError extends Error {
   readonly code?: string;
   readonly operation: string;
   constructor(operation: string, status: number, code: string | undefined, detail: string) {
-    super(`${operation}: HTTP ${status}${code ? ` ${code}` : ''}${detail ? `: ${detail}` : ''}`);
+    super(`${operation}: ${status ? `HTTP ${status}${code ? ` ${code}` : ''}` : (code ?? 'transport error')}${detail ? `: ${detail}` : ''}`);
     this.name = 'RegistryError';
     this.status = status;
     this.code = code;
@@ -118,6 +118,26 @@ async function errorFrom(operation: string, response: Response): Promise<Registr
   return new RegistryError(operation, response.status, code, detail);
 }
 
+/** The deepest message of a transport error's cause chain (`fetch failed` → `other side closed`). */
+export function transportCause(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    message = code && !e.message.includes(code) ? `${e.message} (${code})` : e.message;
+  }
+  return message;
+}
+
+/** The registry's own words from an error response (`CODE: message`, at most 300 characters), or ''. */
+async function registryMessage(response: Response): Promise<string> {
+  const text = (await response.text().catch(() => '')).trim();
+  try {
+    const first = (JSON.parse(text) as { errors?: { code?: string; message?: string }[] }).errors?.[0];
+    if (first) return [first.code, first.message].filter(Boolean).join(': ').slice(0, 300);
+  } catch { /* not JSON: the text itself */ }
+  return text.slice(0, 300);
+}
+
 /** Creates a client for one repository. No request is made until a method is called. */
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const base = `${options.insecure ? 'http' : 'https'}://${options.host}`;
@@ -176,7 +196,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       }
       const response = await external(() => fetch(url, request));
       if (response.status !== 401) return response;
-      await response.body?.cancel();
+      const said = await registryMessage(response);
       const challenge = parseChallenge(response.headers.get('www-authenticate'));
       const hadBasic = authorization?.startsWith('Basic ') ?? false;
       if (!reauthorized && (!authorization || !hadBasic)) {
@@ -190,11 +210,23 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         log?.warning(`${options.host} rejected the credentials (${operation}); fetching fresh ones once (an expired token?)`);
         if (await authorize(challenge, true)) continue;
       }
-      throw new RegistryError(operation, 401, 'UNAUTHORIZED', `${options.host} rejected the credentials`);
+      throw new RegistryError(operation, 401, 'UNAUTHORIZED', `${options.host} rejected the credentials${refreshed ? ', fresh ones included' : ''}${said ? ` (the registry said: ${said})` : ''}`);
     }
   }
 
-  const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetry(fn, { ...policy, what, isRetryable: retryable, log });
+  /**
+   * Retries `fn`; a transport failure that outlives the attempts (the registry went away
+   * mid-push) becomes a `RegistryError` naming the operation, the registry and what to do.
+   */
+  const retry = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    let attempts = 0;
+    try {
+      return await withRetry(() => { attempts++; return fn(); }, { ...policy, what, isRetryable: retryable, log });
+    } catch (error) {
+      if (error instanceof RegistryError || !isTransientNetworkError(error)) throw error;
+      throw new RegistryError(what, 0, 'UNREACHABLE', `the registry ${options.host} (repository ${name}) could not be reached or dropped the connection: ${transportCause(error)}; gave up after ${attempts} attempt(s). Check that the registry is running and reachable, then run again: blobs already uploaded are skipped`);
+    }
+  };
 
   async function blobExists(digest: string): Promise<boolean> {
     return retry(`check blob ${digest}`, async () => {
