@@ -1,28 +1,18 @@
 import * as core from '@actions/core';
-import { uniqueContainerName } from '@trunkline/core/adapters/docker-run';
 import { VERIFY_METRICS_INPUTS, verifyMetricsConfigFromInputs } from '@trunkline/core/domain/verify-metrics-config';
-import type { VerifyMetricsConfig, VerifyMetricsRawInputs } from '@trunkline/core/domain/verify-metrics-config';
+import type { VerifyMetricsConfig } from '@trunkline/core/domain/verify-metrics-config';
+import { rawInputsFromEnv } from '@trunkline/core/domain/raw-inputs';
+import { urlCredentials } from '@trunkline/core/domain/url-credentials';
 
 /**
- * action-verify-metrics' inputs (action.yml) → `VerifyMetricsConfig`, through the same conversion
- * and validation as `trunkline verify-metrics` (E15 errors name the input and line).
- *
- * Read with `@actions/core.getInput`, untrimmed, because line numbers in `expect` and `env` must
- * match what the user wrote. An input whose `INPUT_*` variable is absent is left undefined so the
- * default applies; the runner always sets it (from action.yml's default), so there an empty value
- * of a list input (`env`, `docker-args`, `lint-ignore`) means "none".
+ * action-verify-metrics' inputs (`INPUT_*`, see action.yml) → `VerifyMetricsConfig` through the
+ * stage's one resolver (E15 errors name the input and line). Values stay untrimmed, because line
+ * numbers in `expect` and `env` must match what the user wrote. A user name or password inside
+ * `base-url` is masked before anything can print it. The runner's run id, attempt and
+ * `RUNNER_TEMP` are passed in: the stage reads no environment.
  */
 export function readContext(env: NodeJS.ProcessEnv = process.env): VerifyMetricsConfig {
-  const raw: VerifyMetricsRawInputs = {};
-  for (const name of VERIFY_METRICS_INPUTS) {
-    if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] !== undefined) raw[name] = core.getInput(name, { trimWhitespace: false });
-  }
-  const runId = env.GITHUB_RUN_ID ?? 'local';
-  const extra: Partial<VerifyMetricsConfig> = {
-    runId,
-    // Named here, before anything starts, so main can hand the name to the post step first.
-    containerName: uniqueContainerName('vm', runId, env.GITHUB_RUN_ATTEMPT ?? '1'),
-  };
-  if (env.RUNNER_TEMP) extra.outputDir = env.RUNNER_TEMP;
-  return verifyMetricsConfigFromInputs(raw, extra);
+  const raw = rawInputsFromEnv(VERIFY_METRICS_INPUTS, env);
+  for (const secret of urlCredentials(raw['base-url'] ?? '')) core.setSecret(secret);
+  return verifyMetricsConfigFromInputs(raw, { runId: env.GITHUB_RUN_ID, runAttempt: env.GITHUB_RUN_ATTEMPT, outputDir: env.RUNNER_TEMP });
 }

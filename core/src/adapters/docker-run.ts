@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ export const VERIFY_METRICS_LABEL = 'org.trunkline.verify-metrics';
 
 export interface ContainerSpec {
   image: string;
-  /** Unique container name (see `uniqueContainerName`). */
+  /** Unique container name (see `verifyMetricsContainerName` in domain/verify-metrics-config.ts). */
   name: string;
   labels: Record<string, string>;
   /** Passed through a temporary `--env-file` (mode 0600), so values never appear in argv or logs. */
@@ -34,6 +33,10 @@ export interface ContainerState {
   running: boolean;
   exitCode: number;
   oomKilled: boolean;
+  /** The image's HEALTHCHECK verdict (`starting`, `healthy`, `unhealthy`); absent without a HEALTHCHECK. */
+  health?: string;
+  /** Output and exit code of the last health check run, when there was one. */
+  lastHealthCheck?: { exitCode: number; output: string };
 }
 
 /** `docker` failed; `firstLine` is the first non-empty stderr line (what E01/E02 report). */
@@ -47,16 +50,6 @@ export class DockerRunError extends Error {
 }
 
 const firstLine = (text: string): string => text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
-
-/**
- * A container name unique per job and call: `<prefix>-<runId>-<attempt>-<6 hex>`, reduced to the
- * characters Docker allows (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`). Parallel matrix jobs share run id and
- * attempt, so the random part is what keeps them apart.
- */
-export function uniqueContainerName(prefix: string, runId: string, attempt: string): string {
-  const clean = (s: string): string => s.replace(/[^a-zA-Z0-9_.-]/g, '-');
-  return `${clean(prefix)}-${clean(runId)}-${clean(attempt)}-${randomBytes(3).toString('hex')}`;
-}
 
 /**
  * `docker <args>`, resolving with its trimmed stdout. Every failure (non-zero exit, timeout, no
@@ -106,12 +99,22 @@ export async function startContainer(spec: ContainerSpec, timeoutMs = 300_000): 
   }
 }
 
-/** The container's state from `docker inspect`, or `undefined` when it no longer exists. */
+/**
+ * The container's state from `docker inspect` (`.State`, with `.State.Health` when the image has a
+ * HEALTHCHECK: docker's verdict and the last check's output), or `undefined` when it no longer exists.
+ */
 export async function containerState(id: string): Promise<ContainerState | undefined> {
   const r = await docker(['inspect', '--format', '{{json .State}}', id], { timeoutMs: 15_000, allowFailure: true });
   if (r.code !== 0) return undefined;
-  const s = JSON.parse(r.stdout) as { Status: string; Running: boolean; ExitCode: number; OOMKilled: boolean };
-  return { status: s.Status, running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled };
+  const s = JSON.parse(r.stdout) as {
+    Status: string; Running: boolean; ExitCode: number; OOMKilled: boolean;
+    Health?: { Status?: string; Log?: Array<{ ExitCode: number; Output: string }> | null };
+  };
+  const state: ContainerState = { status: s.Status, running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled };
+  if (s.Health?.Status) state.health = s.Health.Status;
+  const last = s.Health?.Log?.at(-1);
+  if (last) state.lastHealthCheck = { exitCode: last.ExitCode, output: last.Output };
+  return state;
 }
 
 /** Parses `docker port` output (`127.0.0.1:49153`, possibly several lines) into the IPv4 loopback port. */

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { external } from '../report/external-time.ts';
+import { redactUrl } from '../domain/url-credentials.ts';
 
 /**
  * Bounded-time HTTP GETs for readiness polling, probes and scrapes. Uses `node:http` rather than
@@ -38,13 +39,16 @@ export interface HttpGetOptions {
 /**
  * `GET url` with a fresh connection (no keep-alive agent, so nothing lingers after the check).
  * Resolves with status, headers and the raw body for any HTTP status; rejects with
- * `HttpProbeError` when there is no complete response within `timeoutMs`.
+ * `HttpProbeError` when there is no complete response within `timeoutMs`; its message names the
+ * URL without credentials.
  */
 export function httpGet(url: string | URL, options: HttpGetOptions): Promise<HttpResponse> {
   const target = typeof url === 'string' ? new URL(url) : url;
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const start = performance.now();
+  // Credentials in the URL go out as Basic auth, never into a message.
+  const shown = redactUrl(target.href);
   return external(() => new Promise((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void): void => {
@@ -59,7 +63,7 @@ export function httpGet(url: string | URL, options: HttpGetOptions): Promise<Htt
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > maxBytes) {
-          finish(() => reject(new HttpProbeError('EBODYTOOLARGE', `GET ${target.href}: body larger than ${maxBytes} bytes`)));
+          finish(() => reject(new HttpProbeError('EBODYTOOLARGE', `GET ${shown}: body larger than ${maxBytes} bytes`)));
           req.destroy();
           return;
         }
@@ -71,13 +75,13 @@ export function httpGet(url: string | URL, options: HttpGetOptions): Promise<Htt
         body: Buffer.concat(chunks),
         durationMs: Math.round(performance.now() - start),
       })));
-      res.on('error', (e: NodeJS.ErrnoException) => finish(() => reject(new HttpProbeError(e.code ?? 'ERESPONSE', `GET ${target.href}: ${e.message}`))));
+      res.on('error', (e: NodeJS.ErrnoException) => finish(() => reject(new HttpProbeError(e.code ?? 'ERESPONSE', `GET ${shown}: ${e.message}`))));
     });
     const timer = setTimeout(() => {
-      finish(() => reject(new HttpProbeError('ETIMEDOUT', `GET ${target.href}: no complete response within ${options.timeoutMs} ms`)));
+      finish(() => reject(new HttpProbeError('ETIMEDOUT', `GET ${shown}: no complete response within ${options.timeoutMs} ms`)));
       req.destroy();
     }, options.timeoutMs);
-    req.on('error', (e: NodeJS.ErrnoException) => finish(() => reject(new HttpProbeError(e.code ?? 'EREQUEST', `GET ${target.href}: ${e.message}`))));
+    req.on('error', (e: NodeJS.ErrnoException) => finish(() => reject(new HttpProbeError(e.code ?? 'EREQUEST', `GET ${shown}: ${e.message}`))));
     req.end();
   }));
 }

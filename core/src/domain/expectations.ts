@@ -239,6 +239,17 @@ export function presentSeries(metric: string, samples: readonly Sample[], limit 
   return out;
 }
 
+/** Up to `limit` series (formatted `name{labels} value`) that `e` matches: what a failed `!metric` found. */
+export function matchingSeries(e: Expectation, samples: readonly Sample[], limit = 5): string[] {
+  const out: string[] = [];
+  for (const s of samples) {
+    if (!matches(e, s)) continue;
+    out.push(`${formatSeries(s.name, s.labels)} ${formatValue(s.value)}`);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
 /** Renders an expectation back in canonical syntax (for messages). */
 export function formatExpectation(e: Expectation): string {
   const labels = e.matchers.map((m) => `${m.label}${m.op}"${escapeLabelValue(m.value)}"`).join(',');

@@ -1,11 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { InputError } from './errors.ts';
+import { RawReader, checkRawSizes } from './raw-inputs.ts';
+import type { InputTable, RawInputs } from './raw-inputs.ts';
 import { ExpectationSyntaxError, parseExpectations } from './expectations.ts';
 import type { Expectation } from './expectations.ts';
 
 /**
- * The typed config of the verify-metrics stage, its defaults (docs/verify-metrics.md,
- * "Inputs and defaults"), its validation (E15 in docs/errors.md) and the conversion from raw input strings that the action's
- * context and the `trunkline verify-metrics` CLI share, so both doors accept exactly the same forms.
+ * The typed config of the verify-metrics stage, its input table and defaults, its validation
+ * (E15, docs/errors.md) and its one resolver from raw input strings that the action's context, the
+ * `trunkline verify-metrics` CLI and the pipeline share, so every door accepts exactly the same forms.
  */
 
 export type MetricsNetwork = 'bridge' | 'host';
@@ -54,11 +57,11 @@ export interface VerifyMetricsConfig {
   keepContainer: boolean;
   /** Time allowed for `docker run` (includes an image pull). */
   startTimeoutMs: number;
-  /** Container name; default `vm-<runId>-<attempt>-<6 hex>`. The action sets it to save it for the post step first. */
-  containerName?: string;
-  /** Value of the `org.trunkline.verify-metrics` label; default `GITHUB_RUN_ID` or `local`. */
-  runId?: string;
-  /** Where the final scrape is saved; default `$RUNNER_TEMP`, else the OS temp dir. */
+  /** Container name, built once by `verifyMetricsContainerName` (the action saves it for its post step first). */
+  containerName: string;
+  /** Value of the `org.trunkline.verify-metrics` label: the door's run id (`GITHUB_RUN_ID`, `local`, `local-<pid>`). */
+  runId: string;
+  /** Where the final scrape is saved (the action passes `RUNNER_TEMP`); default the OS temp dir. */
   outputDir?: string;
 }
 
@@ -69,30 +72,75 @@ export const DEFAULT_LINT_IGNORE = [
   'nodejs_eventloop_utilization_histogram', 'nodejs_eventloop_utilization_summary',
 ];
 
-/** The defaults (docs/verify-metrics.md, "Inputs and defaults"); `image`/`baseUrl` are left for the caller. */
-export function defaultVerifyMetricsConfig(overrides: Partial<VerifyMetricsConfig> = {}): VerifyMetricsConfig {
+/**
+ * The inputs of action-verify-metrics (its action.yml) with action.yml's defaults; the CLI takes
+ * the same names as `--flags` (lists repeat). The one place these names and defaults exist.
+ */
+export const VERIFY_METRICS_INPUTS: InputTable = [
+  { name: 'image' },
+  { name: 'base-url' },
+  { name: 'network', default: 'bridge' },
+  { name: 'container-port', default: '8080' },
+  { name: 'env', default: 'ENABLE_METRICS=true', list: 'lines' },
+  { name: 'docker-args', default: DEFAULT_DOCKER_ARGS.join(' ') },
+  { name: 'readiness-path', default: '/readyz' },
+  { name: 'readiness-timeout', default: '30' },
+  { name: 'probe-path', default: '/' },
+  { name: 'probe-count', default: '5' },
+  { name: 'probe-expect-status', default: '2xx' },
+  { name: 'metrics-path', default: '/metrics' },
+  { name: 'expect', default: DEFAULT_EXPECTATION, list: 'lines' },
+  { name: 'expect-timeout', default: '10' },
+  { name: 'max-series', default: '2000' },
+  { name: 'lint', default: 'warn' },
+  { name: 'promtool-path' },
+  { name: 'lint-ignore', default: DEFAULT_LINT_IGNORE.join(','), list: 'items' },
+  { name: 'check-shutdown', default: 'true' },
+  { name: 'shutdown-timeout', default: '15' },
+  { name: 'log-lines', default: '200' },
+  { name: 'keep-container', default: 'false' },
+  { name: 'output-dir', cliOnly: true },
+];
+
+/** Inputs whose empty value means "none" rather than "the default" (`lint-ignore: ''` tolerates nothing). */
+const EMPTY_MEANS_NONE = new Set(['env', 'docker-args', 'lint-ignore']);
+
+/**
+ * What only a door knows: the run id and attempt (the action: `GITHUB_RUN_ID`/`GITHUB_RUN_ATTEMPT`;
+ * the CLI and pipeline: `local` and a per-process value) and where the scrape is saved
+ * (the action: `RUNNER_TEMP`). Stages read no environment variables.
+ */
+export interface VerifyMetricsDoorContext {
+  runId?: string | undefined;
+  runAttempt?: string | undefined;
+  outputDir?: string | undefined;
+}
+
+/**
+ * The container name, unique per job and call: `vm-<runId>-<attempt>-<6 hex>`, reduced to the
+ * characters Docker allows (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`). Parallel matrix jobs share run id and
+ * attempt, so the random part keeps them apart. Named before anything starts so the action can
+ * hand the name to its post step and the CLI to its signal handler.
+ */
+export function verifyMetricsContainerName(runId: string, attempt: string): string {
+  const clean = (s: string): string => s.replace(/[^a-zA-Z0-9_.-]/g, '-');
+  return `vm-${clean(runId)}-${clean(attempt)}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The typed defaults (the table's, parsed), with `overrides` applied; `image`/`baseUrl` are left
+ * for the caller. Every config gets its run id (default `local`) and its container name here,
+ * the only place the name is built.
+ */
+export function defaultVerifyMetricsConfig(overrides: Partial<VerifyMetricsConfig> & { runAttempt?: string } = {}): VerifyMetricsConfig {
+  const { runAttempt, ...rest } = overrides;
+  const runId = rest.runId ?? 'local';
   return {
-    network: 'bridge',
-    port: 8080,
-    env: { ENABLE_METRICS: 'true' },
-    dockerArgs: [...DEFAULT_DOCKER_ARGS],
-    readinessPath: '/readyz',
-    readinessTimeoutMs: 30_000,
-    probePath: '/',
-    probeCount: 5,
-    probeExpectStatus: '2xx',
-    metricsPath: '/metrics',
-    expectations: [DEFAULT_EXPECTATION],
-    expectTimeoutMs: 10_000,
-    maxSeries: 2000,
-    lint: 'warn',
-    lintIgnore: [...DEFAULT_LINT_IGNORE],
-    checkShutdown: true,
-    shutdownTimeoutSeconds: 15,
-    logLines: 200,
-    keepContainer: false,
+    ...typedFields(new RawReader({}, VERIFY_METRICS_INPUTS)),
     startTimeoutMs: 300_000,
-    ...overrides,
+    ...rest,
+    runId,
+    containerName: rest.containerName ?? verifyMetricsContainerName(runId, runAttempt ?? '1'),
   };
 }
 
@@ -157,53 +205,42 @@ export function validateVerifyMetricsConfig(cfg: VerifyMetricsConfig): Expectati
   return expectations;
 }
 
-/** The action's input names (docs/verify-metrics.md, "Inputs and defaults", plus `network`); the CLI uses the same names as `--flags`. */
-export const VERIFY_METRICS_INPUTS = [
-  'image', 'base-url', 'network', 'container-port', 'env', 'docker-args', 'readiness-path', 'readiness-timeout',
-  'probe-path', 'probe-count', 'probe-expect-status', 'metrics-path', 'expect', 'expect-timeout', 'max-series', 'lint',
-  'promtool-path', 'lint-ignore', 'check-shutdown', 'shutdown-timeout', 'log-lines', 'keep-container',
-] as const;
-export type VerifyMetricsInputName = (typeof VERIFY_METRICS_INPUTS)[number];
-
-/**
- * Raw input strings by input name. `undefined` = not given (default applies). For the list inputs
- * `env`, `docker-args` and `lint-ignore`, an empty string means "none" (so `lint-ignore: ''`
- * tolerates nothing); for the others an empty string also means the default.
- */
-export type VerifyMetricsRawInputs = Partial<Record<VerifyMetricsInputName, string>>;
-
-const blankToUndefined = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
-
-function integer(raw: VerifyMetricsRawInputs, name: VerifyMetricsInputName, fallback: number, min: number, max: number): number {
-  const v = blankToUndefined(raw[name]);
-  if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new MetricsInputError(name, 1, `must be a whole number from ${min} to ${max} (got "${v}")`);
-  return Number(v);
-}
-
 /** Seconds as a bare number (`30`, `0.5`) or with a unit (`500ms`, `30s`, `2m`); returns milliseconds. */
-function duration(raw: VerifyMetricsRawInputs, name: VerifyMetricsInputName, fallbackMs: number): number {
-  const v = blankToUndefined(raw[name]);
-  if (v === undefined) return fallbackMs;
+function duration(read: RawReader, name: string): number {
+  const v = read.string(name)!;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v);
-  if (!m || Number(m[1]) <= 0) throw new MetricsInputError(name, 1, `must be a positive number of seconds, or a duration such as 500ms, 30s or 2m (got "${v}")`);
+  if (!m || Number(m[1]) <= 0) throw new InputError(name, `must be a positive number of seconds, or a duration such as 500ms, 30s or 2m (got "${v}")`);
   const n = Number(m[1]);
   return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
 }
 
-function boolean(raw: VerifyMetricsRawInputs, name: VerifyMetricsInputName, fallback: boolean): boolean {
-  const v = blankToUndefined(raw[name]);
-  if (v === undefined) return fallback;
-  if (/^(true|True|TRUE)$/.test(v)) return true;
-  if (/^(false|False|FALSE)$/.test(v)) return false;
-  throw new MetricsInputError(name, 1, `must be true or false (got "${v}")`);
-}
-
-function oneOf<T extends string>(raw: VerifyMetricsRawInputs, name: VerifyMetricsInputName, allowed: readonly T[], fallback: T): T {
-  const v = blankToUndefined(raw[name]);
-  if (v === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(v)) throw new MetricsInputError(name, 1, `must be one of ${allowed.join(', ')} (got "${v}")`);
-  return v as T;
+/** Every typed field read from `read` (table defaults for absent inputs), not yet validated as a whole. */
+function typedFields(read: RawReader): Omit<VerifyMetricsConfig, 'startTimeoutMs' | 'runId' | 'containerName'> {
+  const fields: Omit<VerifyMetricsConfig, 'startTimeoutMs' | 'runId' | 'containerName'> = {
+    network: read.oneOf('network', ['bridge', 'host'] as const, 'bridge'),
+    port: read.integer('container-port', 8080, { min: 1, max: 65535 }),
+    env: parseEnvLines(read.value('env') ?? ''),
+    dockerArgs: (read.value('docker-args') ?? '').split(/\s+/).filter(Boolean),
+    readinessPath: read.string('readiness-path')!,
+    readinessTimeoutMs: duration(read, 'readiness-timeout'),
+    probePath: read.string('probe-path')!,
+    probeCount: read.integer('probe-count', 5, { min: 0, max: 1000 }),
+    probeExpectStatus: read.string('probe-expect-status')!,
+    metricsPath: read.string('metrics-path')!,
+    // Untrimmed lines: E15 errors count lines as the user wrote them.
+    expectations: (read.value('expect') ?? '').split(/\r?\n/),
+    expectTimeoutMs: duration(read, 'expect-timeout'),
+    maxSeries: read.integer('max-series', 2000, { min: 1, max: 10_000_000 }),
+    lint: read.oneOf('lint', ['off', 'warn', 'error'] as const, 'warn'),
+    lintIgnore: read.list('lint-ignore').flatMap((item) => item.split(/\s+/)).filter(Boolean),
+    checkShutdown: read.boolean('check-shutdown', true),
+    shutdownTimeoutSeconds: Math.max(1, Math.round(duration(read, 'shutdown-timeout') / 1000)),
+    logLines: read.integer('log-lines', 200, { min: 0, max: 100_000 }),
+    keepContainer: read.boolean('keep-container', false),
+  };
+  const optional = { image: read.string('image'), baseUrl: read.string('base-url'), promtoolPath: read.string('promtool-path'), outputDir: read.string('output-dir') };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) (fields as Record<string, unknown>)[key] = value;
+  return fields;
 }
 
 /** `KEY=VALUE` lines (blank and `#` lines skipped); E15 names the line of a malformed entry. */
@@ -222,44 +259,34 @@ export function parseEnvLines(text: string, input = 'env'): Record<string, strin
 }
 
 /**
- * Builds and validates the config from raw input strings (action inputs or CLI flags).
- * `extra` supplies what only a door knows (container name for the post step, run id, output dir).
- * Throws `MetricsInputError` (E15) naming the input and line.
+ * The one resolver: raw values by input name (action inputs, CLI flags) → validated config.
+ * Absent inputs take the table's default; an empty value does too, except for `env`,
+ * `docker-args` and `lint-ignore`, where empty means "none". `door` supplies the run id, attempt
+ * and output dir. Throws `MetricsInputError` (E15: `verify-metrics: invalid input <name> line <n>:
+ * <reason>`) naming the input and line, before anything starts.
  */
-export function verifyMetricsConfigFromInputs(raw: VerifyMetricsRawInputs, extra: Partial<VerifyMetricsConfig> = {}): VerifyMetricsConfig {
-  const d = defaultVerifyMetricsConfig();
-  const list = (v: string | undefined, fallback: string[], split: RegExp): string[] =>
-    v === undefined ? fallback : v.split(split).map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
-  const image = blankToUndefined(raw.image);
-  const baseUrl = blankToUndefined(raw['base-url']);
-  const expect = blankToUndefined(raw.expect) === undefined ? d.expectations : raw.expect!.split(/\r?\n/);
-  const cfg: VerifyMetricsConfig = {
-    ...d,
-    network: oneOf(raw, 'network', ['bridge', 'host'] as const, d.network),
-    port: integer(raw, 'container-port', d.port, 1, 65535),
-    env: raw.env === undefined ? d.env : parseEnvLines(raw.env),
-    dockerArgs: list(raw['docker-args'], d.dockerArgs, /\s+/),
-    readinessPath: blankToUndefined(raw['readiness-path']) ?? d.readinessPath,
-    readinessTimeoutMs: duration(raw, 'readiness-timeout', d.readinessTimeoutMs),
-    probePath: blankToUndefined(raw['probe-path']) ?? d.probePath,
-    probeCount: integer(raw, 'probe-count', d.probeCount, 0, 1000),
-    probeExpectStatus: blankToUndefined(raw['probe-expect-status']) ?? d.probeExpectStatus,
-    metricsPath: blankToUndefined(raw['metrics-path']) ?? d.metricsPath,
-    expectations: expect,
-    expectTimeoutMs: duration(raw, 'expect-timeout', d.expectTimeoutMs),
-    maxSeries: integer(raw, 'max-series', d.maxSeries, 1, 10_000_000),
-    lint: oneOf(raw, 'lint', ['off', 'warn', 'error'] as const, d.lint),
-    lintIgnore: list(raw['lint-ignore'], d.lintIgnore, /[\s,]+/),
-    checkShutdown: boolean(raw, 'check-shutdown', d.checkShutdown),
-    shutdownTimeoutSeconds: Math.max(1, Math.round(duration(raw, 'shutdown-timeout', d.shutdownTimeoutSeconds * 1000) / 1000)),
-    logLines: integer(raw, 'log-lines', d.logLines, 0, 100_000),
-    keepContainer: boolean(raw, 'keep-container', d.keepContainer),
-    ...extra,
-  };
-  const promtoolPath = blankToUndefined(raw['promtool-path']);
-  if (promtoolPath) cfg.promtoolPath = promtoolPath;
-  if (image) cfg.image = image;
-  if (baseUrl) cfg.baseUrl = baseUrl;
+export function verifyMetricsConfigFromInputs(raw: RawInputs, door: VerifyMetricsDoorContext = {}): VerifyMetricsConfig {
+  const given: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined && (value.trim() !== '' || EMPTY_MEANS_NONE.has(name))) given[name] = value;
+  }
+  let cfg: VerifyMetricsConfig;
+  try {
+    checkRawSizes(given);
+    const fields = typedFields(new RawReader(given, VERIFY_METRICS_INPUTS));
+    cfg = defaultVerifyMetricsConfig({
+      ...fields,
+      ...(door.runId ? { runId: door.runId } : {}),
+      ...(door.runAttempt ? { runAttempt: door.runAttempt } : {}),
+      ...(door.outputDir && !fields.outputDir ? { outputDir: door.outputDir } : {}),
+    });
+  } catch (error) {
+    // The shared readers throw InputError; E15 adds the stage prefix and the line.
+    if (error instanceof InputError && !(error instanceof MetricsInputError)) {
+      throw new MetricsInputError(error.input, 1, error.message.replace(`Input "${error.input}" `, ''));
+    }
+    throw error;
+  }
   validateVerifyMetricsConfig(cfg);
   return cfg;
 }

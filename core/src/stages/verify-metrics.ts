@@ -6,12 +6,13 @@ import type { Logger } from '../report/logger.ts';
 import type { Finding, StageResult } from '../report/result.ts';
 import { ExpositionError, decodeExposition, formatValue, parseExposition } from '../domain/exposition.ts';
 import type { Exposition, ExpositionFormat } from '../domain/exposition.ts';
-import { evaluateAll, presentSeries } from '../domain/expectations.ts';
+import { evaluateAll, matchingSeries, presentSeries } from '../domain/expectations.ts';
 import type { Expectation, ExpectationResult } from '../domain/expectations.ts';
 import {
   VERIFY_METRICS_LABEL, DockerRunError, containerLogs, containerState, dockerServerVersion, publishedPort, removeContainer,
-  startContainer, stopContainer, uniqueContainerName,
+  startContainer, stopContainer,
 } from '../adapters/docker-run.ts';
+import type { ContainerState } from '../adapters/docker-run.ts';
 import { HttpProbeError, httpGet } from '../adapters/http-probe.ts';
 import type { HttpResponse } from '../adapters/http-probe.ts';
 import { findPromtool, promtoolCheckMetrics } from '../adapters/promtool.ts';
@@ -19,7 +20,11 @@ import { freePort } from '../adapters/free-port.ts';
 import { validateVerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
 import type { VerifyMetricsConfig } from '../domain/verify-metrics-config.ts';
 import { writeFileAtomic } from '../adapters/atomic-file.ts';
-import { markdownTable, outputToString, statusIcon } from '../report/render.ts';
+import { markdownTable, outputToString, stageMarkdown } from '../report/render.ts';
+import type { SummarySection } from '../report/render.ts';
+import { runStage } from '../report/result.ts';
+import { redactUrl, urlCredentials } from '../domain/url-credentials.ts';
+import { describeResponse } from '../domain/response-excerpt.ts';
 
 /** Waiting on the container counts as external time (see report/external-time.ts), not stage overhead. */
 const sleep = (ms: number): Promise<void> => external(() => sleepFor(ms));
@@ -51,7 +56,7 @@ export type VerifyMetricsOutputs = {
 const STAGE = 'verify-metrics';
 const PREFIX = 'verify-metrics:';
 
-/** E01–E14: the stage ran and the service (or the machine) failed a check. `message` is the text docs/errors.md describes. */
+/** E01–E14 and `container-unhealthy` (docs/errors.md): the stage ran and the service (or the machine) failed a check. */
 export class MetricsCheckError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
@@ -87,25 +92,41 @@ interface Target {
 }
 
 /**
- * Runs the stage. Bad config → throws `MetricsInputError` (E15) before any side effect. Every
- * other failure is a `failed` result whose `error` is the message of E01–E14 (docs/errors.md), with the
- * outputs known so far. A container, once started, is removed in `finally` (unless `keepContainer`).
+ * Runs the stage; never throws. Bad config → a `failed` result with the E15 message before any
+ * side effect. Every other failure is a `failed` result whose `error` is the check's message
+ * (E01–E14, `container-unhealthy`; docs/errors.md), with the outputs known so far. Credentials in
+ * `baseUrl` are registered with `log.secret` and removed from every URL a message shows. A
+ * container, once started, is removed in `finally` (unless `keepContainer`).
  */
 export async function runVerifyMetrics(cfg: VerifyMetricsConfig, log: Logger): Promise<StageResult<VerifyMetricsOutputs>> {
-  const expectations = validateVerifyMetricsConfig(cfg);
-  const start = performance.now();
   const outputs: VerifyMetricsOutputs = {};
   const notes: string[] = [];
   const findings: Finding[] = [];
+  let expectations: Expectation[] = [];
+  const result = await runStage<VerifyMetricsOutputs>(STAGE, async () => {
+    for (const secret of urlCredentials(cfg.baseUrl ?? '')) log.secret(secret);
+    expectations = validateVerifyMetricsConfig(cfg);
+    const error = await check(cfg, expectations, log, outputs, notes, findings);
+    // No log.error here: the door reports `error` once (an ::error:: annotation via setFailed, or the CLI table).
+    if (error && !findings.length) findings.push({ id: error.code, message: error.message.split('\n')[0]!, severity: 'error' });
+    return { status: error ? 'failed' : 'passed', outputs, findings, notes, ...(error ? { error: error.message } : {}) };
+  }, { failedOutputs: () => outputs, onError: (failed) => { failed.notes = notes; failed.findings = findings; } });
+  result.summaryMarkdown = verifyMetricsMarkdown(result, expectations.map((e) => e.source));
+  return result;
+}
+
+/** The checks in order; resolves with the failed check (or undefined). Removes the container it started. */
+async function check(
+  cfg: VerifyMetricsConfig, expectations: Expectation[], log: Logger, outputs: VerifyMetricsOutputs, notes: string[], findings: Finding[],
+): Promise<MetricsCheckError | undefined> {
   let containerId: string | undefined;
-  let error: MetricsCheckError | undefined;
   try {
     const target: Target = cfg.baseUrl
       ? { baseUrl: cfg.baseUrl.replace(/\/+$/, '') }
       : await startTarget(cfg, log, outputs, (id) => { containerId = id; });
     const readyMs = await waitForReadiness(cfg, target, log);
     outputs['ready-ms'] = readyMs;
-    log.info(`ready after ${readyMs} ms (${target.baseUrl}${cfg.readinessPath})`);
+    log.info(`ready after ${readyMs} ms (${redactUrl(`${target.baseUrl}${cfg.readinessPath}`)})`);
     await sendProbes(cfg, target, log);
     const scrape = await scrapeUntil(cfg, target, expectations, log, (r) => { outputs.results = r; });
     outputs['series-count'] = scrape.exposition.samples.length;
@@ -135,26 +156,13 @@ export async function runVerifyMetrics(cfg: VerifyMetricsConfig, log: Logger): P
     } else if (containerId) {
       notes.push('shutdown check skipped (check-shutdown: false)');
     }
+    return undefined;
   } catch (caught) {
     if (!(caught instanceof MetricsCheckError)) throw caught;
-    error = caught;
+    return caught;
   } finally {
     if (containerId) await cleanup(cfg, containerId, log, notes);
   }
-  const durationMs = Math.round(performance.now() - start);
-  // No log.error here: the door reports `error` once (an ::error:: annotation via setFailed, or the CLI table).
-  if (error && !findings.length) findings.push({ id: error.code, message: error.message.split('\n')[0]!, severity: 'error' });
-  const result: StageResult<VerifyMetricsOutputs> = {
-    name: STAGE,
-    status: error ? 'failed' : 'passed',
-    durationMs,
-    outputs,
-    findings,
-    notes,
-    ...(error ? { error: error.message } : {}),
-  };
-  result.summaryMarkdown = verifyMetricsMarkdown(result, expectations.map((e) => e.source));
-  return result;
 }
 
 async function startTarget(cfg: VerifyMetricsConfig, log: Logger, outputs: VerifyMetricsOutputs, started: (id: string) => void): Promise<Target> {
@@ -163,8 +171,7 @@ async function startTarget(cfg: VerifyMetricsConfig, log: Logger, outputs: Verif
   } catch (e) {
     throw new MetricsCheckError('E01', `docker is not available: ${(e as DockerRunError).firstLine ?? (e as Error).message}`);
   }
-  const runId = cfg.runId ?? process.env.GITHUB_RUN_ID ?? 'local';
-  const name = cfg.containerName ?? uniqueContainerName('vm', runId, process.env.GITHUB_RUN_ATTEMPT ?? String(process.pid));
+  const { runId, containerName: name } = cfg;
   const hostMode = cfg.network === 'host';
   const hostPort = hostMode ? await freePort() : undefined;
   const env = hostPort === undefined ? cfg.env : { ...cfg.env, PORT: String(hostPort) };
@@ -204,6 +211,13 @@ async function exitedEarly(cfg: VerifyMetricsConfig, id: string, exitCode: numbe
 
 const errorCode = (e: unknown): string => (e instanceof HttpProbeError ? e.code : (e as Error).message);
 
+/** `container-unhealthy`: docker's HEALTHCHECK verdict with the last check's exit code and output. */
+function unhealthy(state: ContainerState, elapsedMs: number): MetricsCheckError {
+  const last = state.lastHealthCheck;
+  const detail = last ? `last health check exited ${last.exitCode}: ${truncate(last.output.trim(), 2048) || '(no output)'}` : 'no health check output';
+  return new MetricsCheckError('container-unhealthy', `container became unhealthy before becoming ready (after ${elapsedMs} ms); ${detail}`);
+}
+
 /** Polls readiness (every 25 ms at first, backing off to 250 ms; 1 s per request) and the container state; returns ms until 200. */
 async function waitForReadiness(cfg: VerifyMetricsConfig, target: Target, log: Logger): Promise<number> {
   const start = performance.now();
@@ -217,6 +231,8 @@ async function waitForReadiness(cfg: VerifyMetricsConfig, target: Target, log: L
       if (!state || !state.running) {
         throw await exitedEarly(cfg, target.containerId, state?.exitCode ?? -1, Math.round(performance.now() - start));
       }
+      // Docker's own HEALTHCHECK already gave up: waiting out the readiness timeout cannot help.
+      if (state.health === 'unhealthy') throw unhealthy(state, Math.round(performance.now() - start));
     }
     const remaining = deadline - performance.now();
     try {
@@ -237,16 +253,17 @@ async function waitForReadiness(cfg: VerifyMetricsConfig, target: Target, log: L
 }
 
 async function sendProbes(cfg: VerifyMetricsConfig, target: Target, log: Logger): Promise<void> {
+  const url = `${target.baseUrl}${cfg.probePath}`;
   for (let i = 1; i <= cfg.probeCount; i++) {
-    let status: string;
+    let got: string;
     try {
-      const r = await httpGet(`${target.baseUrl}${cfg.probePath}`, { timeoutMs: 2000 });
+      const r = await httpGet(url, { timeoutMs: 2000 });
       if (statusMatches(r.status, cfg.probeExpectStatus)) continue;
-      status = String(r.status);
+      got = describeResponse(url, r.status, r.body);
     } catch (e) {
-      status = errorCode(e);
+      got = `GET ${redactUrl(url)} failed: ${errorCode(e)}`;
     }
-    throw new MetricsCheckError('E05', `probe ${i}/${cfg.probeCount} GET ${cfg.probePath} returned ${status}, expected ${cfg.probeExpectStatus}`);
+    throw new MetricsCheckError('E05', `probe ${i}/${cfg.probeCount} expected ${cfg.probeExpectStatus}: ${got}`);
   }
   if (cfg.probeCount) log.info(`${cfg.probeCount} probe(s) GET ${cfg.probePath} returned ${cfg.probeExpectStatus}`);
 }
@@ -275,17 +292,21 @@ async function scrapeUntil(
     try {
       response = await httpGet(url, { timeoutMs: 5000, headers: { Accept: 'text/plain;version=0.0.4' } });
     } catch (e) {
-      if (performance.now() >= deadline) throw new MetricsCheckError('E06', `GET ${cfg.metricsPath} returned ${errorCode(e)}`);
+      if (performance.now() >= deadline) throw new MetricsCheckError('E06', `GET ${redactUrl(url)} failed: ${errorCode(e)}`);
       log.debug(`scrape ${attempt} failed: ${errorCode(e)}`);
       await sleep(500);
       continue;
     }
     if (response.status !== 200) {
-      throw new MetricsCheckError('E06', `GET ${cfg.metricsPath} returned ${response.status}${response.status === 404 ? ' (is ENABLE_METRICS=true set?)' : ''}`);
+      const hint = response.status === 404 ? ' (is ENABLE_METRICS=true set?)' : '';
+      throw new MetricsCheckError('E06', describeResponse(url, response.status, response.body, hint));
     }
     const contentType = String(response.headers['content-type'] ?? '');
     const format = expositionFormatOf(contentType);
-    if (!format) throw new MetricsCheckError('E07', `unexpected Content-Type "${contentType}" for ${cfg.metricsPath} (expected text/plain; version=0.0.4)`);
+    if (!format) {
+      const got = describeResponse(url, response.status, response.body);
+      throw new MetricsCheckError('E07', `unexpected Content-Type "${contentType}" for ${cfg.metricsPath} (expected text/plain; version=0.0.4): ${got}`);
+    }
     let text: string;
     let exposition: Exposition;
     try {
@@ -294,7 +315,7 @@ async function scrapeUntil(
     } catch (e) {
       if (!(e instanceof ExpositionError)) throw e;
       if (e.kind === 'duplicate') throw new MetricsCheckError('E09', `duplicate series at line ${e.line}: ${e.reason.replace(/^duplicate series /, '')}`);
-      throw new MetricsCheckError('E08', `exposition parse error at line ${e.line}: ${e.reason}: ${truncate(e.text, 120)}`);
+      throw new MetricsCheckError('E08', `exposition parse error at line ${e.line} of GET ${redactUrl(url)}: ${e.reason}: ${truncate(e.text, 120)}`);
     }
     const results = evaluateAll(expectations, exposition);
     onResults(results);
@@ -316,12 +337,17 @@ function failureMessage(r: ExpectationResult, expectations: Expectation[], expos
     const detail = present.length ? `present ${e.metric} series: ${present.join('; ')}` : `metric ${e.metric} is absent`;
     return new MetricsCheckError('E10', `expected series not found: ${r.expectation}; ${detail}`);
   }
+  if (e.absent) {
+    const found = matchingSeries(e, exposition.samples, 5);
+    const more = r.matched > found.length ? `; and ${r.matched - found.length} more` : '';
+    return new MetricsCheckError('E11', `expectation failed: ${r.expectation}: expected no series, found ${r.matched}: ${found.join('; ')}${more}`);
+  }
   const value = r.value === null ? 'nothing' : typeof r.value === 'number' ? formatValue(r.value) : r.value;
   return new MetricsCheckError('E11', `expectation failed: ${r.expectation} (observed ${value} over ${r.matched} series)`);
 }
 
 async function saveScrape(cfg: VerifyMetricsConfig, text: string, containerId: string | undefined): Promise<string> {
-  const dir = cfg.outputDir ?? process.env.RUNNER_TEMP ?? tmpdir();
+  const dir = cfg.outputDir ?? tmpdir();
   const file = join(dir, `verify-metrics-${containerId?.slice(0, 12) ?? `${process.pid}-${Date.now()}`}.prom`);
   await writeFileAtomic(file, text);
   return file;
@@ -384,19 +410,23 @@ async function cleanup(cfg: VerifyMetricsConfig, id: string, log: Logger, notes:
 }
 
 /**
- * Job-summary section: status line, error, a row per expectation with its observed value (or
- * "not evaluated" when the run failed before a scrape could be read), notes and outputs.
+ * Job summary through the one renderer: the common header with the error's first line, then a row
+ * per expectation with its observed value (or "not evaluated" when the run failed before a scrape
+ * could be read), the full error (logs, body excerpt) collapsed, and the outputs.
  */
 function verifyMetricsMarkdown(result: StageResult<VerifyMetricsOutputs>, expectations: readonly string[]): string {
   const results = result.outputs.results ?? [];
-  const parts = [`### ${statusIcon(result.status)} ${result.name}: ${result.status} (${result.durationMs} ms)`];
-  if (result.error) parts.push(`**Error:** ${result.error.split('\n')[0]}`);
   const rows = results.length
     ? results.map((r) => [`\`${r.expectation}\``, String(r.matched), r.value === null ? '—' : String(r.value), r.pass ? '✅ pass' : '❌ fail'])
     : expectations.map((e) => [`\`${e}\``, '—', '—', 'not evaluated']);
-  if (rows.length) parts.push(markdownTable([['Expectation', 'Matched series', 'Observed value', 'Result'], ...rows]));
-  for (const note of result.notes) parts.push(`- ${note}`);
   const shown = Object.entries(result.outputs).filter(([k, v]) => v !== undefined && k !== 'results');
-  if (shown.length) parts.push(markdownTable([['Output', 'Value'], ...shown.map(([k, v]) => [k, `\`${outputToString(v)}\``])]));
-  return parts.join('\n\n');
+  const [headline, ...detail] = (result.error ?? '').split('\n');
+  // A fence longer than any backtick run in the text, so a quoted body cannot close it.
+  const fence = '`'.repeat(Math.max(3, ...[...(result.error ?? '').matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  const sections: SummarySection[] = [
+    { body: rows.length ? markdownTable([['Expectation', 'Matched series', 'Observed value', 'Result'], ...rows]) : '' },
+    { heading: 'Error details', collapsed: true, body: detail.length ? `${fence}text\n${result.error}\n${fence}` : '' },
+    { body: shown.length ? markdownTable([['Output', 'Value'], ...shown.map(([k, v]) => [k, `\`${outputToString(v)}\``])]) : '' },
+  ];
+  return stageMarkdown({ ...result, ...(result.error ? { error: headline! } : {}) }, sections);
 }

@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_DOCKER_ARGS, DEFAULT_EXPECTATION, DEFAULT_LINT_IGNORE, MetricsInputError, parseEnvLines, verifyMetricsConfigFromInputs,
+  verifyMetricsContainerName,
 } from '../../src/domain/verify-metrics-config.ts';
 import { expositionFormatOf, statusMatches } from '../../src/stages/verify-metrics.ts';
-import { parsePortOutput, runArgs, uniqueContainerName } from '../../src/adapters/docker-run.ts';
+import { parsePortOutput, runArgs } from '../../src/adapters/docker-run.ts';
 import { parseLintOutput, promtoolCheckMetrics } from '../../src/adapters/promtool.ts';
 import { verifyMetricsConfigFromArgv } from '../../src/cli/commands/verify-metrics.ts';
 
@@ -126,9 +127,9 @@ describe('docker-run and promtool helpers', () => {
   });
 
   it('makes unique, docker-safe container names', () => {
-    const a = uniqueContainerName('vm', '123/x', '1');
+    const a = verifyMetricsContainerName('123/x', '1');
     expect(a).toMatch(/^vm-123-x-1-[0-9a-f]{6}$/);
-    expect(uniqueContainerName('vm', '123/x', '1')).not.toBe(a);
+    expect(verifyMetricsContainerName('123/x', '1')).not.toBe(a);
   });
 
   it('reports what the real promtool says: problems (exit 3), a parse error (exit 1)', async () => {

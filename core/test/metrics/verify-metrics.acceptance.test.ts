@@ -92,7 +92,7 @@ describe('action-verify-metrics acceptance (docs/verify-metrics.md)', () => {
 
   it('4. ENABLE_METRICS=false fails with E06 404 and the hint', async () => {
     const r = await runVerifyMetrics(cfg('good', { env: { ENABLE_METRICS: 'false', HOST: '127.0.0.1' } }), createMemoryLogger());
-    expect(r.error).toBe('verify-metrics: GET /metrics returned 404 (is ENABLE_METRICS=true set?)');
+    expect(r.error).toMatch(/^verify-metrics: GET http:\/\/127\.0\.0\.1:\d+\/metrics returned 404 \(is ENABLE_METRICS=true set\?\)\n/);
     expect(r.summaryMarkdown).toContain('| `http_requests_total{handler="/",method="GET",status="200"} >= 5` | — | — | not evaluated |');
   });
 
@@ -109,7 +109,7 @@ describe('action-verify-metrics acceptance (docs/verify-metrics.md)', () => {
 
   it('6. a malformed exposition fails with E08 naming line 7', async () => {
     const r = await runVerifyMetrics(cfg('malformed', { expectTimeoutMs: 30_000 }), createMemoryLogger());
-    expect(r.error).toBe('verify-metrics: exposition parse error at line 7: unexpected end of label value "2": broken{a="2" 2');
+    expect(r.error).toMatch(/^verify-metrics: exposition parse error at line 7 of GET http:\/\/127\.0\.0\.1:\d+\/metrics: unexpected end of label value "2": broken\{a="2" 2$/);
     // Parse errors are not retried; that it fails without waiting out expect-timeout is measured in
     // core/bench/verify-metrics-fail-fast.bench.ts.
   });

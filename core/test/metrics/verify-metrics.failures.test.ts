@@ -18,24 +18,44 @@ import type { VerifyMetricsConfig } from '../../src/stages/verify-metrics.ts';
 const outputDir = scratchDirs()('vm-failures-');
 const runId = `vm-failures-${process.pid}-${Date.now()}`;
 
-async function againstHost(mode: HostFixtureMode, overrides: Partial<VerifyMetricsConfig> = {}) {
+/** Runs the stage against the host fixture in `mode`; `url` is the fixture's base URL (as the stage saw it). */
+async function againstHost(mode: HostFixtureMode, overrides: Partial<VerifyMetricsConfig> = {}, log = createMemoryLogger()) {
   const service = await startHostFixture(mode);
   try {
-    return await runVerifyMetrics(defaultVerifyMetricsConfig({ baseUrl: service.url, outputDir, lint: 'off', ...overrides }), createMemoryLogger());
+    const baseUrl = overrides.baseUrl ?? service.url;
+    const result = await runVerifyMetrics(defaultVerifyMetricsConfig({ outputDir, lint: 'off', ...overrides, baseUrl }), log);
+    return { ...result, url: service.url };
   } finally {
     await service.stop();
   }
 }
 
 describe('verify-metrics failure messages (loopback test server)', () => {
-  it('E05: a probe that returns the wrong status', async () => {
+  it('E05: a probe that returns the wrong status shows the URL, the status and the body', async () => {
     const r = await againstHost('probe-500', { probeCount: 3 });
-    expect(r.error).toBe('verify-metrics: probe 1/3 GET / returned 500, expected 2xx');
+    expect(r.error).toBe(`verify-metrics: probe 1/3 expected 2xx: GET ${r.url}/ returned 500\n{"error":"internal"}`);
   });
 
-  it('E07: a metrics endpoint that is not an exposition', async () => {
+  it('E07: a metrics endpoint that is not an exposition shows the URL, the status and the body', async () => {
     const r = await againstHost('json-metrics');
-    expect(r.error).toBe('verify-metrics: unexpected Content-Type "application/json" for /metrics (expected text/plain; version=0.0.4)');
+    expect(r.error).toBe(`verify-metrics: unexpected Content-Type "application/json" for /metrics (expected text/plain; version=0.0.4): GET ${r.url}/metrics returned 200\n{"metrics":[]}`);
+  });
+
+  it('a password in base-url is masked in the log and removed from every message', async () => {
+    const log = createMemoryLogger();
+    const password = 's3cr3t-Pa55';
+    const service = await startHostFixture('probe-500');
+    try {
+      const withCredentials = service.url.replace('http://', `http://probe:${password}@`);
+      const r = await runVerifyMetrics(defaultVerifyMetricsConfig({ baseUrl: withCredentials, outputDir, lint: 'off', probeCount: 1 }), log);
+      expect(r.error).toBe(`verify-metrics: probe 1/1 expected 2xx: GET ${service.url.replace('http://', 'http://***:***@')}/ returned 500\n{"error":"internal"}`);
+      log.info(`echo of the config: ${withCredentials}`);
+      expect(log.lines.join('\n')).not.toContain(password);
+      expect(log.lines.join('\n')).toContain('echo of the config: http://probe:***@');
+      expect(r.summaryMarkdown).not.toContain(password);
+    } finally {
+      await service.stop();
+    }
   });
 
   it('E09: a duplicate series, named with its line', async () => {

@@ -1,34 +1,25 @@
 import type { CliCommand } from '../command.ts';
 import { parseFlags } from '../command.ts';
 import { VERIFY_METRICS_INPUTS, verifyMetricsConfigFromInputs } from '../../domain/verify-metrics-config.ts';
-import type { VerifyMetricsConfig, VerifyMetricsRawInputs } from '../../domain/verify-metrics-config.ts';
+import type { VerifyMetricsConfig } from '../../domain/verify-metrics-config.ts';
+import { flagsFromTable, rawInputsFromFlags } from '../../domain/raw-inputs.ts';
 import { runVerifyMetrics } from '../../stages/verify-metrics.ts';
-import { removeContainer, uniqueContainerName } from '../../adapters/docker-run.ts';
+import { removeContainer } from '../../adapters/docker-run.ts';
 
-/** Inputs that may be given several times on the command line (joined with newlines). */
-const REPEATABLE = new Set(['env', 'expect', 'lint-ignore']);
-
-const flags = {
-  ...Object.fromEntries(VERIFY_METRICS_INPUTS.map((name) => [name, REPEATABLE.has(name) ? { type: 'string', multiple: true } : { type: 'string' }])),
-  'output-dir': { type: 'string' },
-} as Record<string, { type: 'string'; multiple?: boolean }>;
+const flags = flagsFromTable(VERIFY_METRICS_INPUTS);
 
 /**
  * The `VerifyMetricsConfig` for `trunkline verify-metrics` argv. Flags carry the action's input
- * names (`--base-url`, `--expect`, ...) and go through the same conversion and validation as
- * action-verify-metrics' context; `--env`, `--expect` and `--lint-ignore` repeat.
+ * names (`--base-url`, `--expect`, ...; `--env`, `--expect` and `--lint-ignore` repeat; the first
+ * positional argument is the image) and go through the stage's one resolver. The run id is
+ * `GITHUB_RUN_ID` (else `local`) and the attempt this process's id, so parallel runs never share
+ * a container name.
  */
 export function verifyMetricsConfigFromArgv(argv: string[]): VerifyMetricsConfig {
   const { values, positionals } = parseFlags(argv, flags);
-  const raw: VerifyMetricsRawInputs = {};
-  for (const name of VERIFY_METRICS_INPUTS) {
-    const value = values[name] as string | string[] | undefined;
-    if (value !== undefined) raw[name] = Array.isArray(value) ? value.join('\n') : value;
-  }
+  const raw = rawInputsFromFlags(VERIFY_METRICS_INPUTS, values);
   if (!raw.image && !raw['base-url'] && positionals[0]) raw.image = positionals[0];
-  const extra: Partial<VerifyMetricsConfig> = {};
-  if (typeof values['output-dir'] === 'string') extra.outputDir = values['output-dir'];
-  return verifyMetricsConfigFromInputs(raw, extra);
+  return verifyMetricsConfigFromInputs(raw, { runId: process.env.GITHUB_RUN_ID ?? 'local', runAttempt: String(process.pid) });
 }
 
 export const command: CliCommand = {
@@ -67,17 +58,16 @@ Options (the same names, forms and defaults as action-verify-metrics' inputs):
   async run(argv, log) {
     const cfg = verifyMetricsConfigFromArgv(argv);
     if (!cfg.image) return runVerifyMetrics(cfg, log);
-    // Ctrl-C or a killed CI job must not leave the container behind: name it up front, and on
-    // SIGINT/SIGTERM remove it before exiting (130/143, as a shell reports those signals).
-    const name = cfg.containerName ?? uniqueContainerName('vm', cfg.runId ?? process.env.GITHUB_RUN_ID ?? 'local', String(process.pid));
+    // Ctrl-C or a killed CI job must not leave the container behind: it is named up front, and on
+    // SIGINT/SIGTERM removed before exiting (130/143, as a shell reports those signals).
     const onSignal = (signal: NodeJS.Signals): void => {
-      log.warning(`${signal}: removing container ${name}`);
-      void removeContainer(name).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      log.warning(`${signal}: removing container ${cfg.containerName}`);
+      void removeContainer(cfg.containerName).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      return await runVerifyMetrics({ ...cfg, containerName: name }, log);
+      return await runVerifyMetrics(cfg, log);
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
