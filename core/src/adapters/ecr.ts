@@ -36,11 +36,12 @@ export interface EcrOptions {
 }
 
 /**
- * Per-attempt limits of every ECR API call. An API that never answers then costs at most
- * `attempts × (connect + request)` plus the backoff waits (each ≤ the retry policy's `maxDelayMs`),
- * instead of hanging the job.
+ * Per-attempt limits of every ECR API call (small JSON requests that normally answer within a
+ * second). An API that never answers then costs at most `attempts × (connect + request)` plus the
+ * backoff waits, instead of hanging the job: with `DEFAULT_RETRY` (5 attempts, waits of at most
+ * 0.5 + 1 + 2 + 4 s) that is 5 × 20 s + 7.5 s ≈ 110 s.
  */
-export const ECR_TIMEOUTS = { connectTimeoutMs: 5_000, requestTimeoutMs: 30_000 } as const;
+export const ECR_TIMEOUTS = { connectTimeoutMs: 5_000, requestTimeoutMs: 15_000 } as const;
 
 /** The API endpoint a call goes to, for error messages: the override, or the regional default. */
 export function ecrEndpoint(region: string, endpoint?: string): string {

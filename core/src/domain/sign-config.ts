@@ -3,7 +3,7 @@ import { InputError } from './errors.ts';
 import { parseImageRef, parseRepositoryRef, validateDigest, validateTag } from './image-ref.ts';
 import { parseTagMutability } from './push-plan.ts';
 import type { TagMutability, TagMutabilityMode } from './push-plan.ts';
-import { RawReader } from './raw-inputs.ts';
+import { checkRawSizes, RawReader } from './raw-inputs.ts';
 import type { InputTable, RawInputs } from './raw-inputs.ts';
 import { parseAnnotations } from './signature.ts';
 
@@ -107,9 +107,6 @@ export interface VerifyConfig extends RegistryAccess {
 
 export const DEFAULT_SIGNATURE_FILE = 'image.signature';
 
-/** The largest raw value accepted for any input (a PEM key is ~250–2000 bytes): 64 KiB. */
-export const MAX_INPUT_BYTES = 64 * 1024;
-
 /** action-sign's inputs: names and defaults exactly as `action-sign/action.yml` has them. */
 export const SIGN_INPUTS: InputTable = [
   // The CLI picks the mode by command (`trunkline sign` / `trunkline verify`).
@@ -156,13 +153,6 @@ export interface SignRunContext {
 }
 
 export type ResolvedSignInputs = { mode: 'sign'; sign: SignConfig } | { mode: 'verify'; verify: VerifyConfig };
-
-/** Refuses any raw value over `MAX_INPUT_BYTES`, naming the input (never echoing it: it may be a secret). */
-function checkSizes(raw: RawInputs): void {
-  for (const [name, value] of Object.entries(raw)) {
-    if (value !== undefined && Buffer.byteLength(value) > MAX_INPUT_BYTES) throw new InputError(name, `is ${Buffer.byteLength(value)} bytes; at most ${MAX_INPUT_BYTES} are accepted`);
-  }
-}
 
 function credentials(r: RawReader): RegistryLogin | undefined {
   const username = r.string('username');
@@ -279,7 +269,7 @@ export function resolveVerifyConfig(r: RawReader): VerifyConfig {
  * (`sign` by default). Throws `InputError` naming the input and the allowed form.
  */
 export function resolveSignInputs(raw: RawInputs, context: SignRunContext = {}): ResolvedSignInputs {
-  checkSizes(raw);
+  checkRawSizes(raw);
   const r = new RawReader(raw, SIGN_INPUTS);
   const mode = r.oneOf('mode', ['sign', 'verify'] as const, 'sign');
   return mode === 'verify' ? { mode, verify: resolveVerifyConfig(r) } : { mode, sign: resolveSignConfig(r, context) };

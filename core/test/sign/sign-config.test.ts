@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/domain/errors.ts';
-import { MAX_INPUT_BYTES, resolveSignInputs, SIGN_INPUTS } from '../../src/domain/sign-config.ts';
+import { resolveSignInputs, SIGN_INPUTS } from '../../src/domain/sign-config.ts';
+import { MAX_RAW_INPUT_BYTES } from '../../src/domain/raw-inputs.ts';
 import type { RawInputs } from '../../src/domain/raw-inputs.ts';
 
 // action-sign's one resolver, input by input (like docker/metadata-action's context.test.ts):
@@ -112,7 +113,7 @@ describe('sign-config, input by input', () => {
   });
 
   it('refuses an oversized value naming the input, without echoing it', () => {
-    const secret = 'S'.repeat(MAX_INPUT_BYTES + 1);
+    const secret = 'S'.repeat(MAX_RAW_INPUT_BYTES + 1);
     const e = refusal(() => sign({ 'private-key': secret }));
     expect(e.input).toBe('private-key');
     expect(e.message).not.toContain('SSSS');
