@@ -1,8 +1,9 @@
 // The workflow checker: it passes on fixtures that follow every rule, and on each planted
 // violation it fails naming the file and the exact line (marked `expect: <rule>` in the fixture).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../core/test/support/paths.ts';
 import { KNOWN_FALSE_POSITIVES } from '../workflow-lint/actionlint.ts';
@@ -142,5 +143,44 @@ describe('workflow checker', () => {
     const report = await lintFiles([{ path: file, kind: 'workflow' }], dir, { actionlint: false, shellcheck: false });
     expect(report.findings.map(formatFinding)).toEqual([]);
     expect(report.allowed.map((a) => `${a.rule}@${a.line}: ${a.reason}`)).toEqual(['P-32@13: this job pushes a commit']);
+  });
+
+  describe('--root on a caller repository (not Trunkline)', () => {
+    /** A caller repository whose one workflow calls Trunkline's reusable workflow by SHA. */
+    function callerRepo(path: string, withLines: string[]): string {
+      const dir = tempDir('lint-caller-');
+      mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
+      writeFileSync(join(dir, '.github', 'workflows', 'deliver.yml'), [
+        'name: deliver',
+        'on: push',
+        'permissions: {}',
+        'jobs:',
+        '  pipeline:',
+        '    permissions:',
+        '      contents: read',
+        `    uses: your-org/trunkline/${path}@0123456789abcdef0123456789abcdef01234567 # v1.0.0`,
+        ...(withLines.length > 0 ? ['    with:', ...withLines.map((l) => `      ${l}`)] : []),
+        '',
+      ].join('\n'));
+      return dir;
+    }
+    const pipeline = '.github/workflows/trunk-pipeline.yml';
+    const required = Object.entries((parseYaml(readFileSync(join(repoRoot, pipeline), 'utf8')) as { on: { workflow_call: { inputs: Record<string, { required?: boolean; default?: unknown }> } } }).on.workflow_call.inputs)
+      .filter(([, spec]) => spec.required && spec.default === undefined).map(([name]) => `${name}: x`);
+    const graphFindings = async (dir: string): Promise<string[]> =>
+      (await lintRepository(dir, { actionlint: false, shellcheck: false })).findings.filter((f) => f.tool === 'graph').map(formatFinding);
+
+    it('checks a call of Trunkline\'s reusable workflow against Trunkline, without a false graph/missing-workflow', async () => {
+      expect(await graphFindings(callerRepo(pipeline, required))).toEqual([]);
+    });
+
+    it('still reports an input the reusable workflow does not declare, and a workflow that does not exist', async () => {
+      expect(await graphFindings(callerRepo(pipeline, [...required, 'no-such-input: x']))).toEqual([
+        expect.stringContaining('[graph graph/unknown-input] jobs.pipeline: .github/workflows/trunk-pipeline.yml has no input "no-such-input"'),
+      ]);
+      expect(await graphFindings(callerRepo('.github/workflows/no-such.yml', []))).toEqual([
+        expect.stringContaining('[graph graph/missing-workflow]'),
+      ]);
+    });
   });
 });

@@ -2,7 +2,7 @@
 // own actions and reusable workflows: each target must exist, and each call must provide every
 // required input and no input the target does not declare.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import type { Finding } from './finding.ts';
 import type { FileModel } from './model.ts';
@@ -12,6 +12,18 @@ import { child, entries, pair, parseYamlSource, str } from './yaml-source.ts';
 
 /** The repository name other repositories use in `uses: <owner>/<repo>/action-x@<ref>`. */
 export const REPO_NAME = 'trunkline';
+
+/** The Trunkline checkout this checker runs from (where `<owner>/trunkline/…` calls land). */
+const checkerRoot = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * Where a target's path is looked up. `./x` and `$/x` live in the checked repository; a
+ * `<owner>/trunkline/x@ref` call lives in Trunkline, which is the checked repository itself or,
+ * when `--root` names a caller repository, the checkout the checker runs from.
+ */
+function lookupRoots(target: LocalTarget, repoRoot: string): string[] {
+  return target.via === 'remote' && resolve(repoRoot) !== checkerRoot ? [repoRoot, checkerRoot] : [repoRoot];
+}
 
 export interface InputSpec {
   required: boolean;
@@ -59,8 +71,12 @@ function loadYaml(path: string): Node | undefined {
   return (source.doc.contents ?? undefined) as Node | undefined;
 }
 
-function actionFile(repoRoot: string, dir: string): string | undefined {
-  return ['action.yml', 'action.yaml'].map((f) => join(repoRoot, dir, f)).find((p) => existsSync(p));
+function actionFile(roots: readonly string[], dir: string): string | undefined {
+  return roots.flatMap((root) => ['action.yml', 'action.yaml'].map((f) => join(root, dir, f))).find((p) => existsSync(p));
+}
+
+function workflowFile(roots: readonly string[], path: string): string | undefined {
+  return roots.map((root) => join(root, path)).find((p) => existsSync(p));
 }
 
 /** A `graph/*` finding at a position of the checked file. */
@@ -89,7 +105,8 @@ function isReusableWorkflow(root: Node | undefined): boolean {
 }
 
 /**
- * Checks every reference from `model` into this repository (rooted at `repoRoot`).
+ * Checks every reference from `model` into the checked repository (rooted at `repoRoot`) and into
+ * Trunkline (`<owner>/trunkline/…@ref`, see `lookupRoots`), so `--root` works on a caller too.
  * A `./action-x` inside a reusable (workflow_call) workflow is reported too: it would resolve in
  * the caller's checkout, not in Trunkline; `$/action-x` resolves to Trunkline at the called commit.
  */
@@ -106,7 +123,7 @@ export function checkGraph(model: FileModel, repoRoot: string): Finding[] {
     if (reusable && target.via === 'workspace') {
       at(step.usesNode, 'graph/workspace-in-reusable', `${step.where}: "${step.uses}" in a workflow_call workflow resolves in the caller's checkout; use "$/${target.path}"`);
     }
-    const file = actionFile(repoRoot, target.path);
+    const file = actionFile(lookupRoots(target, repoRoot), target.path);
     if (!file) {
       at(step.usesNode, 'graph/missing-action', `${step.where}: "${step.uses}" points at ${target.path}/action.yml, which does not exist`);
       continue;
@@ -121,8 +138,8 @@ export function checkGraph(model: FileModel, repoRoot: string): Finding[] {
     if (!job.uses || !job.usesNode) continue;
     const target = resolveOwnUses(job.uses);
     if (!target) continue;
-    const file = join(repoRoot, target.path);
-    if (!existsSync(file)) {
+    const file = workflowFile(lookupRoots(target, repoRoot), target.path);
+    if (!file) {
       at(job.usesNode, 'graph/missing-workflow', `jobs.${job.id}: "${job.uses}" points at ${target.path}, which does not exist`);
       continue;
     }

@@ -58,6 +58,12 @@ describe('verify-metrics failure messages (loopback test server)', () => {
     }
   });
 
+  it('E11 for a !metric: expected no series, found N, listing them', async () => {
+    const r = await againstHost('good', { expectations: ['!http_requests_total{method="GET"}'], expectTimeoutMs: 500, probeCount: 2 });
+    expect(r.error).toMatch(/^verify-metrics: expectation failed: !http_requests_total\{method="GET"\}: expected no series, found \d+: /);
+    expect(r.error).toContain('http_requests_total{handler="/",method="GET",status="200"} 2');
+  });
+
   it('E09: a duplicate series, named with its line', async () => {
     const r = await againstHost('duplicate', { expectations: ['dup_total'] });
     expect(r.error).toBe('verify-metrics: duplicate series at line 5: dup_total{a="1",b="2"}');
