@@ -1,5 +1,5 @@
 // The reference for the benchmark: bare node:http answering the same JSON body with the same
-// Content-Type as sample-service's GET / (research note service-metrics.md §10.12). Plain JS run
+// Content-Type as sample-service's GET / (README.md, "Performance"). Plain JS run
 // by the same Node binary as the service's bundle.
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';

@@ -1,6 +1,6 @@
 /**
- * sample-service against a bare node:http server, side by side in the same run (research note
- * service-metrics.md §10.12), with the issue's targets:
+ * sample-service against a bare node:http server, side by side in the same run (README.md,
+ * "Performance"), with the issue's targets:
  *   - throughput with metrics on ≥ 0.80 × bare, at 10 and 100 connections (gated at 100);
  *   - p99 latency ≤ 1.3 × bare at 100 connections (autocannon has 1 ms resolution: a bare p99 of
  *     1 ms would make 2 ms a miss, so the gate is max(1.3 × bare, bare + 1 ms));

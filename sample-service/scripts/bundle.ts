@@ -4,7 +4,7 @@
  * Why esbuild rather than ncc (which bundles the actions): esbuild inlines the lazily imported
  * flagd provider (and gRPC) into the same file without code splitting, so the image holds exactly
  * one file and no `node_modules`; it tree-shakes and minifies (≈ 0.8 MB with gRPC) in well under a
- * second, and it is what the research note measured (service-metrics.md §5, §10.1).
+ * second, and it is what was measured (README.md, "Image" and "Performance").
  * The lazy `import()` stays lazy at run time: esbuild wraps the module in an initialiser that runs
  * only when `FLAGS_PROVIDER=flagd`.
  */

@@ -1,5 +1,5 @@
 /**
- * Environment → typed configuration (research note service-metrics.md §10.5).
+ * Environment → typed configuration (README.md, "Configuration").
  *
  * Every variable is validated once at startup. A bad value throws `ConfigError` naming the variable;
  * `main.ts` turns that into one JSON log line `{"level":"error","msg":"invalid_config","variable":…}`

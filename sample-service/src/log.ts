@@ -1,5 +1,5 @@
 /**
- * JSON line logger with a coalescing writer (research note service-metrics.md §10.6, finding 0.6).
+ * JSON line logger with a coalescing writer (README.md, "Logs, startup, shutdown").
  *
  * One JSON object per line on stdout: `time` (RFC 3339 UTC, ms), `level`, `msg`, `service`, `version`,
  * then the event's fields. A synchronous write per access line halves throughput when stdout is a

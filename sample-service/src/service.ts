@@ -1,5 +1,5 @@
 /**
- * Service lifecycle: listen, initialise, serve, drain, exit (research note service-metrics.md §8, §10.7, §10.8).
+ * Service lifecycle: listen, initialise, serve, drain, exit (README.md, "Logs, startup, shutdown").
  *
  * Start: listen first (so `/livez` answers within 1 s), then initialise the flags provider; `/readyz`
  * says `starting` until that is done (or timed out).

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
-describe('loadConfig (research §10.5)', () => {
+describe('loadConfig (README: Configuration)', () => {
   it('uses the documented defaults for an empty environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({

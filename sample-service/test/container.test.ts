@@ -1,5 +1,5 @@
 /**
- * The image (research note service-metrics.md §10.10; acceptance §10.11.9): built from this
+ * The image (README.md, "Image"): built from this
  * directory's Dockerfile with real Docker, then run hardened — read-only root filesystem, no
  * capabilities, no new privileges, UID 65532, no tmpfs — on the host network (loopback only).
  * Runs only when a Docker daemon is available (inside Trunkline, the local infra starts one).

@@ -1,5 +1,5 @@
 /**
- * Deployment artefacts (research note service-metrics.md §10.9): the Helm chart rendered with a
+ * Deployment artefacts (README.md, "Deployment"): the Helm chart rendered with a
  * Go-template subset renderer (Helm cannot be installed here), the Flux objects, and the alert rules
  * checked by promtool. The central check: the values CI's GitOps bump edits — `image.repository`,
  * `image.tag`, `image.digest` in the HelmRelease's `spec.values` or in values.yaml — are exactly what

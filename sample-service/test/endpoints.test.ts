@@ -1,5 +1,5 @@
 /**
- * Every row of the endpoint table (research note service-metrics.md §10.2, acceptance §10.11.1),
+ * Every row of the endpoint table (README.md, "HTTP endpoints"),
  * against a real HTTP server on a loopback port.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Feature flags (research note service-metrics.md §10.4): admin patch validation, the snapshot read
+ * Feature flags (README.md, "Feature flags (OpenFeature)"): admin patch validation, the snapshot read
  * on the hot path (no OpenFeature evaluation per request), and flagd in offline file mode.
  */
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
- * Process lifecycle with real signals and exit codes (research note service-metrics.md §10.5, §10.7,
- * §10.8; acceptance §10.11.8 and §10.11.10). The bounds asserted are the service's contract (when it
+ * Process lifecycle with real signals and exit codes (README.md, "Configuration"
+ * and "Logs, startup, shutdown"). The bounds asserted are the service's contract (when it
  * must have exited), not performance measurements.
  */
 import { createServer } from 'node:net';
@@ -124,7 +124,7 @@ describe('graceful shutdown, D = 300 ms', () => {
   });
 });
 
-describe('fatal errors (§10.8 step 6)', () => {
+describe('fatal errors', () => {
   it.each([
     ['uncaught_exception', 'process.on("SIGUSR2", () => { throw new Error("boom") })'],
     ['unhandled_rejection', 'process.on("SIGUSR2", () => { Promise.reject(new Error("boom")) })'],
@@ -142,7 +142,7 @@ describe('fatal errors (§10.8 step 6)', () => {
   });
 });
 
-describe('startup and readiness (§10.7)', () => {
+describe('startup and readiness', () => {
   it('listens at once and says starting until the flags provider is initialised (or times out); /livez answers meanwhile', async () => {
     // A flagd "server" that accepts TCP connections and never speaks: the provider cannot become
     // ready, so readiness waits exactly for FLAGS_INIT_TIMEOUT_MS, then serves the default flags.

@@ -1,5 +1,5 @@
 /**
- * JSON logs (research note service-metrics.md §10.6; acceptance §10.11.7): stdout holds only JSON
+ * JSON logs (README.md, "Logs, startup, shutdown"): stdout holds only JSON
  * lines with the base fields; access lines follow ACCESS_LOG; the writer coalesces lines.
  */
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The metrics contract (research note service-metrics.md §10.3; acceptance §10.11.2–6): exact counts,
+ * The metrics contract (README.md, "Metrics"): exact counts,
  * closed label sets, series at zero, 499 for aborted requests, promtool lint, runtime toggle.
  */
 import { Agent } from 'node:http';
@@ -140,7 +140,7 @@ describe('metrics toggled at run time (metrics_enabled flag)', () => {
   });
 });
 
-describe.runIf(promtoolAvailable())('promtool check metrics (research §2, acceptance §10.11.5)', () => {
+describe.runIf(promtoolAvailable())('promtool check metrics', () => {
   async function exercised(env: Record<string, string>): Promise<string> {
     const svc = await start({ ADMIN_FLAGS_ENABLED: 'true', ...env });
     for (const path of ['/', '/livez', '/readyz', '/nope', '/admin/flags']) await request(svc.port, path);

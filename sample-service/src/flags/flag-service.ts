@@ -1,6 +1,6 @@
 /**
  * OpenFeature wiring: provider selection, the snapshot refresh, and the admin updates
- * (research note service-metrics.md §5, §10.4).
+ * (README.md, "Feature flags (OpenFeature)").
  *
  * - `memory` (default): `TypedInMemoryProvider` seeded with the defaults; the admin API rewrites it.
  * - `flagd`: `@openfeature/flagd-provider`, imported lazily (it loads gRPC, ≈ 200 ms) and configured by

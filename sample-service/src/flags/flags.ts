@@ -1,5 +1,5 @@
 /**
- * The feature-flag set and the pure rules around it (research note service-metrics.md §10.4).
+ * The feature-flag set and the pure rules around it (README.md, "Feature flags (OpenFeature)").
  *
  * Request handlers read a `FlagSnapshot`, an immutable object swapped whole when flags change:
  * a property read costs nanoseconds, where an OpenFeature evaluation costs ≈ 12 µs per request.
@@ -41,7 +41,7 @@ export function changedKeys(before: FlagValues, after: FlagValues): Array<keyof 
   return FLAG_KEYS.filter((key) => before[key] !== after[key]);
 }
 
-/** Why an admin update was refused: HTTP status, error code (§10.2) and a message naming the key. */
+/** Why an admin update was refused: HTTP status, error code (README.md, "HTTP endpoints") and a message naming the key. */
 export interface PatchError {
   status: 400;
   error: 'invalid_json' | 'unknown_flag' | 'invalid_flag_type';

@@ -1,5 +1,5 @@
 /**
- * The admin flag API: `GET|POST /admin/flags`, `POST /admin/flags/reset` (research note §10.2).
+ * The admin flag API: `GET|POST /admin/flags`, `POST /admin/flags/reset` (README.md, "HTTP endpoints").
  *
  * Registered only when `ADMIN_FLAGS_ENABLED=true` (a development aid; the chart keeps it off).
  * With `ADMIN_TOKEN` set every admin request needs `Authorization: Bearer <token>` (compared in

@@ -1,6 +1,6 @@
 /**
  * The request handler: routing, the endpoint table, metrics recording and the access log
- * (research note service-metrics.md §10.2, §10.3, §10.6).
+ * (README.md: "HTTP endpoints", "Metrics", "Logs, startup, shutdown").
  *
  * Per request the hot path does: one `indexOf` to drop the query string, a switch on the path, a
  * snapshot read for flags, and on `close` one counter increment and one histogram observation.

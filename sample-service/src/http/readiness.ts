@@ -1,5 +1,5 @@
 /**
- * Readiness: startup, shutdown and required dependencies (research note service-metrics.md §10.7).
+ * Readiness: startup, shutdown and required dependencies (README.md, "Logs, startup, shutdown").
  *
  * Each dependency is checked by a TCP connect with a timeout. Results are reused for
  * `READINESS_CACHE_MS`, and concurrent probes share one round of checks, so a probe storm never

@@ -1,5 +1,5 @@
 /**
- * Response helpers shared by every route (research note service-metrics.md §10.2): fixed security
+ * Response helpers shared by every route (README.md, "HTTP endpoints"): fixed security
  * headers, JSON error bodies `{"error":"<code>","message":"<text>"}`, and `Connection: close` while
  * the server drains. Headers go to `writeHead` as one flat array, Node's fastest path.
  */

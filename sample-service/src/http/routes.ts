@@ -1,5 +1,5 @@
 /**
- * The fixed route table and the closed label sets of the HTTP metrics (research note §10.2, §10.3).
+ * The fixed route table and the closed label sets of the HTTP metrics (README.md, "HTTP endpoints" and "Metrics").
  *
  * Label values come only from these constants: a raw path, a query string or an unknown method can
  * never become a label value, so cardinality is bounded by handlers × methods × statuses emitted.

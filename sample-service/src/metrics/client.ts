@@ -1,7 +1,7 @@
 /**
  * The only module that imports the Prometheus client library (prom-client 15.1.3, exact pin).
  * Swapping to its successor `@prometheus-io/client` (same API for what we use; Node ≥ 22) is a
- * change to this file alone (research note service-metrics.md §3).
+ * change to this file alone (README.md, "Metrics").
  */
 import client from 'prom-client';
 

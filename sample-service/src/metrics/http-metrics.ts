@@ -1,5 +1,5 @@
 /**
- * The service's metrics contract (research note service-metrics.md §10.3), on a dedicated registry.
+ * The service's metrics contract (README.md, "Metrics"), on a dedicated registry.
  *
  * | family                                  | type      | labels                    |
  * |-----------------------------------------|-----------|---------------------------|
