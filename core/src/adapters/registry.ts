@@ -224,7 +224,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       return await withRetry(() => { attempts++; return fn(); }, { ...policy, what, isRetryable: retryable, log });
     } catch (error) {
       if (error instanceof RegistryError || !isTransientNetworkError(error)) throw error;
-      throw new RegistryError(what, 0, 'UNREACHABLE', `the registry ${options.host} (repository ${name}) could not be reached or dropped the connection: ${transportCause(error)}; gave up after ${attempts} attempt(s). Check that the registry is running and reachable, then run again: blobs already uploaded are skipped`);
+      throw new RegistryError(what, 0, 'UNREACHABLE', `the registry ${options.host} (repository ${name}) could not be reached or dropped the connection: ${transportCause(error)}; gave up after ${attempts} attempt(s). Check that the registry is running and reachable, then run again: blobs already uploaded are skipped.`);
     }
   };
 
