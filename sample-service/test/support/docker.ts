@@ -11,7 +11,7 @@ export const CONTAINER_LABEL = 'org.trunkline.test=sample-service';
 export interface DockerResult { code: number; stdout: string; stderr: string }
 
 /** Runs `docker <args>`; rejects on a non-zero exit unless `allowFailure`. The legacy builder is used
- * for `build` because the docker CLI here has no buildx plugin (docs/local-infra.md). */
+ * for `build` because the docker CLI here has no buildx plugin on every machine. */
 export function docker(args: readonly string[], options: { allowFailure?: boolean; timeoutMs?: number } = {}): Promise<DockerResult> {
   return new Promise((resolve, reject) => {
     execFile('docker', [...args], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 300_000 }, (error, stdout, stderr) => {
