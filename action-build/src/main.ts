@@ -3,4 +3,4 @@ import { runAction } from '@trunkline/core/door/action';
 import { runBuild } from '@trunkline/core/stages/build';
 import { readContext } from './context.ts';
 
-await runAction('build', async (log) => runBuild(readContext(), log));
+await runAction('build', async (log) => runBuild(await readContext(), log));

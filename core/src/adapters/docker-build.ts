@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../report/logger.ts';
 import { OCI } from '../domain/labels.ts';
+import type { BuilderPreference } from '../domain/build-options.ts';
 import { docker } from './docker.ts';
 
 /**
@@ -15,9 +16,6 @@ import { docker } from './docker.ts';
  *   without the buildx plugin has (Docker 23 release notes: BuildKit became the default and needs buildx).
  */
 export type BuilderKind = 'buildx' | 'buildkit' | 'classic';
-/** The values of the `builder` input and `--builder` flag. */
-export const BUILDER_PREFERENCES = ['auto', 'buildx', 'buildkit', 'classic'] as const;
-export type BuilderPreference = (typeof BUILDER_PREFERENCES)[number];
 
 export interface BuilderInfo {
   kind: BuilderKind;
@@ -110,14 +108,11 @@ export function buildCommand(builder: BuilderInfo, request: BuildRequest): Build
   if (request.target) args.push('--target', request.target);
   for (const ref of request.refs) args.push('--tag', ref);
   for (const [k, v] of Object.entries(request.labels)) args.push('--label', `${k}=${v}`);
-  const buildArgs = { ...request.buildArgs };
-  if (request.sourceDateEpoch !== undefined) {
-    // buildx reads SOURCE_DATE_EPOCH from its environment and hands it to BuildKit (>= 0.11 then
-    // clamps timestamps); the other builders ignore it but Dockerfiles may use the ARG.
-    env.SOURCE_DATE_EPOCH = String(request.sourceDateEpoch);
-    if (builder.kind !== 'buildx' && buildArgs.SOURCE_DATE_EPOCH === undefined) buildArgs.SOURCE_DATE_EPOCH = String(request.sourceDateEpoch);
-  }
-  for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
+  // Only buildx uses SOURCE_DATE_EPOCH (it hands it to BuildKit >= 0.11, which clamps timestamps);
+  // given to the other builders it is an unused build argument they warn about. A Dockerfile that
+  // declares the ARG gets it through the stage's derived build arguments instead.
+  if (request.sourceDateEpoch !== undefined && builder.kind === 'buildx') env.SOURCE_DATE_EPOCH = String(request.sourceDateEpoch);
+  for (const [k, v] of Object.entries(request.buildArgs)) args.push('--build-arg', `${k}=${v}`);
   if (builder.kind === 'buildx') {
     args.push('--metadata-file', request.metadataFile);
     if (request.platforms.length) args.push('--platform', request.platforms.join(','));

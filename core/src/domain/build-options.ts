@@ -6,6 +6,10 @@ import { showValue } from './image-ref.ts';
  * naming the input and the allowed form, so nothing reaches `docker build` unchecked.
  */
 
+/** The values of the `builder` input: `auto` picks buildx, else BuildKit of a pre-23 client, else classic. */
+export const BUILDER_PREFERENCES = ['auto', 'buildx', 'buildkit', 'classic'] as const;
+export type BuilderPreference = (typeof BUILDER_PREFERENCES)[number];
+
 /**
  * Platforms the OCI image index can name and BuildKit can target (OCI Image Index spec,
  * `platform.os`/`platform.architecture`/`variant`; Go's GOOS/GOARCH values that images use).
@@ -115,4 +119,38 @@ export function parseCommand(text: string, inputName: string): string[] {
     throw new InputError(inputName, `contains ${showValue(special[0])}: commands run without a shell; write a JSON array (["npx","eslint","--ext",".ts","."]) for arguments with special characters`);
   }
   return trimmed.split(/\s+/);
+}
+
+/**
+ * Names the Dockerfile declares with `ARG NAME` or `ARG NAME=default` (several per line allowed;
+ * Dockerfile reference, "ARG"). Continuation lines and comments are handled loosely: an `ARG`
+ * word at the start of a line starts a declaration.
+ */
+export function declaredBuildArgs(dockerfile: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of dockerfile.split(/\r?\n/)) {
+    const m = /^\s*ARG\s+(.+)$/i.exec(line);
+    if (!m) continue;
+    for (const word of m[1]!.split(/\s+/)) {
+      const name = /^([A-Za-z_][A-Za-z0-9_]*)(=|$)/.exec(word)?.[1];
+      if (name) names.add(name);
+    }
+  }
+  return names;
+}
+
+/**
+ * The build arguments the build stage derives from the event for a Dockerfile that declares them:
+ * `APP_VERSION` (the primary tag, the same as the `version` label), `GIT_SHA` (the commit) and
+ * `SOURCE_DATE_EPOCH` (commit time, seconds). Only declared names are passed (an undeclared one
+ * makes the classic builder warn that it was not consumed); a user's own value always wins.
+ */
+export function derivedBuildArgs(
+  declared: ReadonlySet<string>, facts: { version: string; sha: string; sourceDateEpoch?: number }, given: Record<string, string>,
+): Record<string, string> {
+  const derived: Record<string, string> = { APP_VERSION: facts.version, GIT_SHA: facts.sha };
+  if (facts.sourceDateEpoch !== undefined) derived.SOURCE_DATE_EPOCH = String(facts.sourceDateEpoch);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(derived)) if (declared.has(name) && given[name] === undefined) out[name] = value;
+  return { ...out, ...given };
 }

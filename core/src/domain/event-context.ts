@@ -116,9 +116,10 @@ export function eventContextFromGithub(eventName: string, payload: unknown, ref:
     }
   }
   const release = obj(p.release);
-  const tagName = str(release?.tag_name);
-  if (release && tagName) {
-    ctx.release = { tagName, prerelease: release.prerelease === true, draft: release.draft === true };
+  // A release payload without `tag_name` (hand-written, or trimmed by a proxy) still names its tag in GITHUB_REF.
+  const tagName = str(release?.tag_name) ?? (eventName === 'release' && ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined);
+  if (eventName === 'release' && tagName) {
+    ctx.release = { tagName, prerelease: release?.prerelease === true, draft: release?.draft === true };
   }
   const commitTime = str(obj(p.head_commit)?.timestamp);
   if (commitTime) ctx.commitTime = commitTime;
@@ -170,4 +171,26 @@ export function repositoryFromRemoteUrl(url: string | undefined): RepositoryInfo
   const host = m[1]!.replace(/:\d+$/, '');
   const fullName = m[2]!;
   return { fullName, name: fullName.split('/')[1]!, htmlUrl: `https://${host}/${fullName}` };
+}
+
+/** Longest ref accepted (git has no limit; GitHub refuses refs over 255 bytes per component). */
+const MAX_REF_LENGTH = 1024;
+
+/**
+ * Why `ref` is not a full git ref, or undefined when it is one. The rules are git's
+ * (`git check-ref-format`, "refname rules"): starts with `refs/`; no control character, space,
+ * `~ ^ : ? * [ \`; no `..`, `@{` or `//`; no component starting with `.` or ending with `.lock`;
+ * not ending with `/` or `.`. So `refs/heads/my/feature#1245`, `refs/heads/renovate/@types-node-20.x`
+ * and `refs/tags/v1.2.3+build.5` are refs, as GitHub hands them to an action.
+ */
+export function gitRefProblem(ref: string): string | undefined {
+  if (ref.length > MAX_REF_LENGTH) return `is longer than ${MAX_REF_LENGTH} characters`;
+  if (!ref.startsWith('refs/')) return 'must be a full ref starting with refs/, such as refs/heads/main';
+  // eslint-disable-next-line no-control-regex
+  const bad = /[\x00-\x20\x7f~^:?*[\\]/.exec(ref);
+  if (bad) return `contains ${JSON.stringify(bad[0])}, which git does not allow in a ref`;
+  if (ref.includes('..') || ref.includes('@{') || ref.includes('//')) return 'contains "..", "@{" or "//", which git does not allow in a ref';
+  if (ref.endsWith('/') || ref.endsWith('.')) return 'must not end with "/" or "."';
+  if (ref.split('/').some((c) => c.startsWith('.') || c.endsWith('.lock'))) return 'has a component starting with "." or ending with ".lock"';
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../domain/errors.ts';
 import type { EventContext } from '../domain/event-context.ts';
@@ -7,14 +8,18 @@ import { formatImageRef, imageName, parseRepositoryRef, validateTag } from '../d
 import { labelLines, OCI, rfc3339 } from '../domain/labels.ts';
 import type { TagComputation, TagEntry, TagPolicy } from '../domain/tags.ts';
 import { computeTags, DEFAULT_TAG_POLICY } from '../domain/tags.ts';
-import { parseCacheSpecs, parseNetwork, parsePlatforms, parseProvenance, parseTarget, validateBuildArgs } from '../domain/build-options.ts';
-import type { BuilderInfo, BuilderPreference } from '../adapters/docker-build.ts';
+import {
+  declaredBuildArgs, derivedBuildArgs, parseCacheSpecs, parseNetwork, parsePlatforms, parseProvenance, parseTarget, validateBuildArgs,
+} from '../domain/build-options.ts';
+import type { BuilderPreference } from '../domain/build-options.ts';
+import type { BuilderInfo } from '../adapters/docker-build.ts';
 import { detectBuilder, runDockerBuild } from '../adapters/docker-build.ts';
 import { commitTime, listTags, readGitInfo } from '../adapters/git-info.ts';
 import type { Logger } from '../report/logger.ts';
-import type { StageResult, StageStatus } from '../report/result.ts';
-import { timed } from '../report/result.ts';
-import { markdownTable, statusIcon } from '../report/render.ts';
+import type { StageBody, StageResult } from '../report/result.ts';
+import { runStage } from '../report/result.ts';
+import type { SummarySection } from '../report/render.ts';
+import { markdownTable, stageMarkdown } from '../report/render.ts';
 import { runLint } from './lint.ts';
 
 /**
@@ -65,7 +70,7 @@ export interface BuildConfig {
   onMetadata?: (outputs: BuildOutputs) => void | Promise<void>;
   /** Called around the lint command (`start`, `end`): the action registers its problem matchers. */
   onLint?: (phase: 'start' | 'end') => void;
-  /** Write the job-summary section (default true); false leaves it empty. */
+  /** Write the job summary (default true); false leaves `summaryMarkdown` unset. */
   jobSummary?: boolean;
 }
 
@@ -240,47 +245,48 @@ function checkBuilderFit(builder: BuilderInfo, v: ValidatedBuild): void {
   }
 }
 
-function summaryMarkdown(status: StageStatus, meta: BuildMetadata, builder: BuilderInfo | undefined, imageId: string | undefined, notes: string[], error?: string): string {
-  const parts = [`### ${statusIcon(status)} build: ${status}`];
-  if (error) parts.push(`**Error:** ${error}`);
-  parts.push(`Image \`${meta.json.image}\`${builder ? ` built by the **${builder.kind}** builder (${builder.version})` : ''}${imageId ? `: \`${imageId}\`` : ''}`);
-  parts.push(markdownTable([['Tag', 'Why'], ...meta.computation.tags.map((t) => [`\`${t.tag}\``, t.reason])]));
-  if (notes.length) parts.push(notes.map((n) => `- ${n}`).join('\n'));
-  parts.push('<details><summary>Labels</summary>\n');
-  parts.push(markdownTable([['Label', 'Value'], ...Object.entries(meta.computation.labels).map(([k, v]) => [k, v])]));
-  parts.push('\n</details>');
-  return parts.join('\n\n');
+/** The build's own job-summary sections (under `stageMarkdown`'s common header): image, tags and why, labels. */
+function buildSections(meta: BuildMetadata, builder: BuilderInfo | undefined, imageId: string | undefined): SummarySection[] {
+  return [
+    { body: `Image \`${meta.json.image}\`${builder ? ` built by the **${builder.kind}** builder (${builder.version})` : ''}${imageId ? `: \`${imageId}\`` : ''}` },
+    { body: markdownTable([['Tag', 'Why'], ...meta.computation.tags.map((t) => [`\`${t.tag}\``, t.reason])]) },
+    { heading: 'Labels', collapsed: true, body: markdownTable([['Label', 'Value'], ...Object.entries(meta.computation.labels)]) },
+  ];
 }
 
 /**
  * Runs the build stage. Order: validate inputs (InputError naming the input) → tags and labels →
  * `onMetadata` → builder detection and builder-specific checks → lint → build. Returns `passed`
  * with every output; `failed` (outputs other than `image-id`/`digest` still set) when lint or the
- * build fails. The notes say which builder ran.
+ * build fails, and for bad input (never throws: `runStage`). Build arguments the Dockerfile declares
+ * get `APP_VERSION`/`GIT_SHA`/`SOURCE_DATE_EPOCH` from the event (`derivedBuildArgs`). The notes
+ * say which builder ran; the job summary comes from `stageMarkdown` unless `jobSummary` is false.
  */
 export async function runBuild(cfg: BuildConfig, log: Logger): Promise<StageResult<BuildOutputs>> {
-  return timed('build', async () => {
+  let meta: BuildMetadata | undefined;
+  let builder: BuilderInfo | undefined;
+  const result = await runStage<BuildOutputs>('build', async () => {
     const v = validateBuildConfig(cfg);
-    const meta = await computeBuildMetadata({
+    meta = await computeBuildMetadata({
       image: cfg.image,
       ...(cfg.event ? { event: cfg.event } : {}),
       ...(cfg.tagPolicy ? { tagPolicy: cfg.tagPolicy } : {}),
       ...(cfg.tags ? { tags: cfg.tags } : {}),
       gitDir: v.context,
     });
-    const notes = [...meta.notes];
+    const m = meta;
+    const notes = [...m.notes];
     await log.group('Tags', async () => {
-      for (const t of meta.computation.tags) log.info(`${t.tag}  (${t.reason})`);
+      for (const t of m.computation.tags) log.info(`${t.tag}  (${t.reason})`);
     });
-    await cfg.onMetadata?.(meta.outputs);
-    const builder = await detectBuilder(cfg.builder ?? 'auto');
+    await cfg.onMetadata?.(m.outputs);
+    builder = await detectBuilder(cfg.builder ?? 'auto');
     checkBuilderFit(builder, v);
     notes.unshift(`Built with the ${builder.kind} builder (${builder.kind === 'buildx' ? 'buildx' : 'Docker client'} ${builder.version}).`);
-    if (builder.kind !== 'buildx' && meta.sourceDateEpoch !== undefined) {
-      notes.push(`SOURCE_DATE_EPOCH=${meta.sourceDateEpoch} (commit time); the ${builder.kind} builder does not rewrite timestamps, so the image ID repeats through the layer cache: byte-identical rebuilds from a cold cache need buildx (BuildKit >= 0.11).`);
+    if (builder.kind !== 'buildx' && m.sourceDateEpoch !== undefined) {
+      notes.push(`Commit time ${m.sourceDateEpoch} (SOURCE_DATE_EPOCH); the ${builder.kind} builder does not rewrite timestamps, so the image ID repeats through the layer cache: byte-identical rebuilds from a cold cache need buildx (BuildKit >= 0.11).`);
     }
-    const summary = cfg.jobSummary === false ? () => '' : summaryMarkdown;
-    const fail = (error: string) => ({ status: 'failed' as const, outputs: meta.outputs, findings: [], notes, error, summaryMarkdown: summary('failed', meta, builder, undefined, notes, error) });
+    const fail = (error: string): StageBody<BuildOutputs> => ({ status: 'failed', outputs: m.outputs, findings: [], notes, error });
 
     if (cfg.lintCommand?.length) {
       cfg.onLint?.('start');
@@ -293,14 +299,18 @@ export async function runBuild(cfg: BuildConfig, log: Logger): Promise<StageResu
       notes.push(...lint.notes);
       if (lint.status === 'failed') return fail(lint.error ?? 'lint failed');
     }
+    const buildArgs = derivedBuildArgs(declaredBuildArgs(await readFile(v.dockerfile, 'utf8')), {
+      version: m.computation.primary, sha: m.event.sha, ...(m.sourceDateEpoch !== undefined ? { sourceDateEpoch: m.sourceDateEpoch } : {}),
+    }, v.buildArgs);
+    const b = builder;
     let outcome;
     try {
-      outcome = await log.group(`Build ${meta.json['image-ref']}`, () => runDockerBuild(builder, {
+      outcome = await log.group(`Build ${m.json['image-ref']}`, () => runDockerBuild(b, {
         context: v.context,
         dockerfile: v.dockerfile,
-        refs: meta.json.refs,
-        labels: meta.computation.labels,
-        buildArgs: v.buildArgs,
+        refs: m.json.refs,
+        labels: m.computation.labels,
+        buildArgs,
         ...(v.target ? { target: v.target } : {}),
         ...(v.network ? { network: v.network } : {}),
         platforms: v.platforms,
@@ -309,14 +319,17 @@ export async function runBuild(cfg: BuildConfig, log: Logger): Promise<StageResu
         ...(v.provenance ? { provenance: v.provenance } : {}),
         ...(cfg.sbom !== undefined ? { sbom: cfg.sbom } : {}),
         push: cfg.push ?? false,
-        ...(meta.sourceDateEpoch !== undefined ? { sourceDateEpoch: meta.sourceDateEpoch } : {}),
+        ...(m.sourceDateEpoch !== undefined ? { sourceDateEpoch: m.sourceDateEpoch } : {}),
       }, log, cfg.timeoutMs));
     } catch (error) {
       return fail(`docker build failed: ${(error as Error).message}`);
     }
     notes.push(...outcome.notes);
-    const json: BuildJson = { ...meta.json, 'image-id': outcome.imageId, ...(outcome.digest ? { digest: outcome.digest } : {}), builder: builder.kind };
-    const outputs: BuildOutputs = { ...meta.outputs, 'image-id': outcome.imageId, ...(outcome.digest ? { digest: outcome.digest } : {}), json };
-    return { status: 'passed', outputs, findings: [], notes, summaryMarkdown: summary('passed', meta, builder, outcome.imageId, notes) };
-  });
+    const json: BuildJson = { ...m.json, 'image-id': outcome.imageId, ...(outcome.digest ? { digest: outcome.digest } : {}), builder: b.kind };
+    const outputs: BuildOutputs = { ...m.outputs, 'image-id': outcome.imageId, ...(outcome.digest ? { digest: outcome.digest } : {}), json };
+    return { status: 'passed', outputs, findings: [], notes };
+  }, { failedOutputs: () => (meta?.outputs ?? ({} as BuildOutputs)) });
+  // The job summary is rendered after runStage so its header carries the measured time.
+  if (cfg.jobSummary === false) return result;
+  return { ...result, summaryMarkdown: stageMarkdown(result, meta ? buildSections(meta, builder, result.outputs['image-id']) : []) };
 }

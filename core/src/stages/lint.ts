@@ -3,7 +3,8 @@ import { InputError } from '../domain/errors.ts';
 import { ProcessError, run } from '../adapters/process.ts';
 import type { Logger } from '../report/logger.ts';
 import type { StageResult } from '../report/result.ts';
-import { timed } from '../report/result.ts';
+import { runStage } from '../report/result.ts';
+import { stageMarkdown } from '../report/render.ts';
 
 export interface LintConfig {
   /** Program and arguments, e.g. `['npx', 'eslint', '.']`: run without a shell. */
@@ -31,13 +32,13 @@ export function absoluteTscPath(line: string, cwd: string): string {
  * printed line by line after it exits — whole lines, so the ESLint and tsc problem matchers the
  * action registers (action-build/matchers) turn them into file/line annotations; tsc's relative
  * paths are made absolute (`absoluteTscPath`). Passed when the
- * command exits 0; failed with the exit code otherwise; a command that cannot start fails naming
- * the input `lint-command`.
+ * command exits 0; failed with the exit code otherwise; an empty command or one that cannot start
+ * fails naming the input `lint-command` (never throws: `runStage`). The job summary is `stageMarkdown`'s.
  */
 export async function runLint(cfg: LintConfig, log: Logger): Promise<StageResult<LintOutputs>> {
-  const [file, ...args] = cfg.command;
-  if (!file) throw new InputError('lint-command', 'is empty; give a program and its arguments, e.g. npx eslint .');
-  return timed('lint', async () => {
+  const stage = await runStage<LintOutputs>('lint', async () => {
+    const [file, ...args] = cfg.command;
+    if (!file) throw new InputError('lint-command', 'is empty; give a program and its arguments, e.g. npx eslint .');
     let result;
     try {
       result = await run(file, args, { cwd: cfg.cwd, allowFailure: true, timeoutMs: cfg.timeoutMs ?? 10 * 60_000 });
@@ -64,4 +65,5 @@ export async function runLint(cfg: LintConfig, log: Logger): Promise<StageResult
       error: `lint command \`${shown}\` exited with code ${result.code}`,
     };
   });
+  return { ...stage, summaryMarkdown: stageMarkdown(stage) };
 }

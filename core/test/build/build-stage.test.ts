@@ -7,7 +7,7 @@ import { detectBuilder, imageId, imageLabels } from '../../src/adapters/docker-b
 import { readGitInfo } from '../../src/adapters/git-info.ts';
 import { docker } from '../../src/adapters/docker.ts';
 import { eventContextFromGithub } from '../../src/domain/event-context.ts';
-import { InputError } from '../../src/domain/errors.ts';
+import { run } from '../../src/adapters/process.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
 import { prepareDocker, startRegistry } from '../support/infra.ts';
 import type { LocalRegistry } from '../support/infra.ts';
@@ -87,6 +87,33 @@ describe('runBuild on this machine (real docker)', () => {
     expect(labels['org.opencontainers.image.source']).toBe('https://github.com/Codertocat/Hello-World');
   });
 
+  it('passes APP_VERSION/GIT_SHA only to a Dockerfile that declares them, no unconsumed SOURCE_DATE_EPOCH; source label from the git remote', async () => {
+    writeFileSync(join(repo.dir, 'Dockerfile.version'), [
+      'ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot',
+      'FROM ${RUNTIME_IMAGE}',
+      'ARG APP_VERSION=unknown',
+      'ARG GIT_SHA=unknown',
+      'ENV APP_VERSION=${APP_VERSION} GIT_SHA=${GIT_SHA}',
+      'COPY hello.txt /srv/hello.txt',
+      '',
+    ].join('\n'));
+    await run('git', ['-C', repo.dir, 'remote', 'add', 'origin', 'https://token@github.com/acme/app.git']);
+    try {
+      const log = createMemoryLogger();
+      const r = await runBuild(config({ dockerfile: join(repo.dir, 'Dockerfile.version'), tagPolicy: { tag: 'v-app-version' } }), log);
+      expect(r.error).toBeUndefined();
+      const inspected = await docker(['image', 'inspect', '--format', '{{json .Config.Env}}', r.outputs['image-ref']]);
+      const env = JSON.parse(inspected.stdout) as string[];
+      expect(env).toContain('APP_VERSION=v-app-version');
+      expect(env).toContain(`GIT_SHA=${r.outputs.json.event.sha}`);
+      // The classic builder warns "[Warning] One or more build-args [...] were not consumed" for undeclared args.
+      expect(log.lines.join('\n')).not.toMatch(/not consumed/);
+      expect(await imageLabels(r.outputs['image-ref'])).toMatchObject({ 'org.opencontainers.image.source': 'https://github.com/acme/app', 'org.opencontainers.image.version': 'v-app-version' });
+    } finally {
+      await run('git', ['-C', repo.dir, 'remote', 'remove', 'origin']);
+    }
+  });
+
   it('a failing lint command stops the stage before the build, keeping the tag outputs', async () => {
     const tag = 'lint-must-not-build';
     const r = await runBuild(config({ tagPolicy: { tag }, lintCommand: [process.execPath, '-e', 'console.log("src/a.ts(1,1): error TS1000: bad"); process.exit(3)'] }), createMemoryLogger());
@@ -110,9 +137,9 @@ describe('runBuild on this machine (real docker)', () => {
   it('buildx asked for but absent is refused with the install hint; auto falls back (this machine has no buildx)', async (ctx) => {
     const detected = await detectBuilder();
     if (detected.kind === 'buildx') ctx.skip(); // a machine with buildx: covered by the first test
-    let thrown: unknown;
-    try { await runBuild(config({ builder: 'buildx' }), createMemoryLogger()); } catch (e) { thrown = e; }
-    expect((thrown as Error).message).toMatch(/builder "buildx" was asked for but `docker buildx version` fails: install the buildx plugin/);
+    const result = await runBuild(config({ builder: 'buildx' }), createMemoryLogger());
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(/builder "buildx" was asked for but `docker buildx version` fails: install the buildx plugin/);
   });
 
   // Debian's docker.io client (20.10) runs BuildKit built in: the second real builder here.
@@ -158,7 +185,7 @@ describe('runBuild on this machine (real docker)', () => {
   });
 });
 
-describe('bad input fails before any build, naming the input', () => {
+describe('bad input fails the stage (never throws) before any build, naming the input', () => {
   // With docker pointed at a program that does not exist, any docker call would fail with
   // "could not start": an InputError proves validation ran first.
   let saved: string | undefined;
@@ -178,10 +205,11 @@ describe('bad input fails before any build, naming the input', () => {
     ['bad cache spec', { cacheTo: ['type=gha;curl'] }, 'cache-to', /type=</],
     ['bad build arg', { buildArgs: { 'BAD-NAME': 'x' } }, 'build-args', /must match/],
   ])('%s', async (_name, extra, input, message) => {
-    let thrown: unknown;
-    try { await runBuild(config(extra), createMemoryLogger()); } catch (e) { thrown = e; }
-    expect(thrown).toBeInstanceOf(InputError);
-    expect((thrown as InputError).input).toBe(input);
-    expect((thrown as Error).message).toMatch(message);
+    const result = await runBuild(config(extra), createMemoryLogger());
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(new RegExp(`^Input "${input}" `));
+    expect(result.error).toMatch(message);
+    expect(result.error).not.toMatch(/could not start/);
+    expect(result.summaryMarkdown).toMatch(/^### ❌ build: failed/);
   });
 });

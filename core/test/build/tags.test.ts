@@ -180,6 +180,17 @@ describe('release (real payloads)', () => {
     expect(names(r)).toEqual(['0.0.1']);
     expect(r.notes.join('\n')).toMatch(/the release is marked prerelease/);
   });
+
+  it('a release payload without tag_name reads the tag from GITHUB_REF, not sha-<7>', () => {
+    const payload = example('release', 'published');
+    const release = { ...(payload.release as Record<string, unknown>) };
+    delete release.tag_name;
+    const r = tagsOf('release', { ...payload, release }, 'refs/tags/v2.3.4', PUSHED);
+    expect(names(r)).toEqual(['2.3.4', '2.3', '2', 'latest']);
+    expect(r.primary).toBe('2.3.4');
+    // And with no release object at all.
+    expect(tagsOf('release', {}, 'refs/tags/v2.3.4', PUSHED).primary).toBe('2.3.4');
+  });
 });
 
 describe('other events', () => {

@@ -1,27 +1,35 @@
 import type { CliCommand } from '../command.ts';
+import { parseFlags } from '../command.ts';
+import { BUILD_INPUTS, resolveLintCommand } from '../../domain/build-config.ts';
 import { InputError } from '../../domain/errors.ts';
+import { checkRawSizes, flagsFromTable, rawInputsFromFlags } from '../../domain/raw-inputs.ts';
 import { runLint } from '../../stages/lint.ts';
 
+/** Lint's inputs are action-build's `lint-command` and `context`: the same table rows, the same resolver. */
+const LINT_INPUTS = BUILD_INPUTS.filter((s) => s.name === 'lint-command' || s.name === 'context');
+
 /**
- * `trunkline lint [--cwd DIR] -- <program> [args...]`: the lint stage. Everything after `--` is
- * the argument list, passed as is (no shell).
+ * `trunkline lint [--context DIR] (--lint-command CMD | -- PROGRAM [ARGS...])`: the lint stage.
+ * Everything after `--` is the argument list, passed as is (no shell) as a JSON array to the same
+ * `lint-command` resolver action-build uses.
  */
 export const command: CliCommand = {
   name: 'lint',
   summary: 'Run a lint command (argument list, no shell) as the build stage does',
-  usage: `Usage: trunkline lint [--cwd DIR] -- PROGRAM [ARGS...]
+  usage: `Usage: trunkline lint [--context DIR] (--lint-command CMD | -- PROGRAM [ARGS...])
 
-Example: trunkline lint --cwd sample-service -- npx eslint .`,
+  --context DIR         where the command runs (default .)
+  --lint-command CMD    words or a JSON array, never a shell string (as action-build's input)
+
+Example: trunkline lint --context sample-service -- npx eslint .`,
   async run(argv, log) {
     const dash = argv.indexOf('--');
-    const before = dash >= 0 ? argv.slice(0, dash) : argv;
-    const command = dash >= 0 ? argv.slice(dash + 1) : [];
-    let cwd = '.';
-    for (let i = 0; i < before.length; i++) {
-      if (before[i] === '--cwd' && before[i + 1] !== undefined) cwd = before[++i]!;
-      else throw new InputError(before[i]!, 'is not understood: put the lint command after --');
-    }
-    if (!command.length) throw new InputError('--', 'is missing: give the command after --, e.g. trunkline lint -- npx eslint .');
-    return runLint({ command, cwd }, log);
+    const { values } = parseFlags(dash >= 0 ? argv.slice(0, dash) : argv, flagsFromTable(LINT_INPUTS));
+    const raw = rawInputsFromFlags(LINT_INPUTS, values);
+    if (dash >= 0 && argv.length > dash + 1) raw['lint-command'] = JSON.stringify(argv.slice(dash + 1));
+    checkRawSizes(raw);
+    const lintCommand = resolveLintCommand(raw);
+    if (!lintCommand.length) throw new InputError('lint-command', 'is missing: give --lint-command or the command after --, e.g. trunkline lint -- npx eslint .');
+    return runLint({ command: lintCommand, cwd: raw.context ?? '.' }, log);
   },
 };
