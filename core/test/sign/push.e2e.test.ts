@@ -148,6 +148,13 @@ describe('sign and push against a local registry with htpasswd auth', () => {
     expect(layers).toHaveLength(2);
   });
 
+  it('an immutable .sig tag that cannot take a new signature is kept when it already holds one that verifies', async () => {
+    const result = await runSignAndPush(config({ tagMutability: { mode: 'IMMUTABLE', filters: [] }, annotations: { 'git-sha': 'c'.repeat(40) } }), createMemoryLogger());
+    expect(result.status).toBe('passed');
+    expect(result.notes.join('\n')).toMatch(/Kept the existing signature manifest/);
+    expect(parseSignatureManifest((await client('team/sample-service').getManifest(signatureTag(firstDigest)))!.bytes)).toHaveLength(2);
+  });
+
   it('refuses a different digest on an existing immutable tag, naming both digests, and pushes nothing', async () => {
     const c = client('team/sample-service');
     const before = (await c.listTags()).sort();
