@@ -18,7 +18,7 @@ describe('trunkline.yaml through the stage resolvers', () => {
       [9090, '/metrics.txt', 'host', 1],
       undefined,
     ]);
-    expect(resolved.map((r) => [r.bump.files, r.bump.image, r.bump.tag])).toEqual([
+    expect(resolved.map((r) => [r.bump?.files, r.bump?.image, r.bump?.tag])).toEqual([
       [['apps/api/helmrelease.yaml'], '127.0.0.1:5000/api', 'sha-0123456'],
       [['apps/static/helmrelease.yaml'], '127.0.0.1:5000/static', 'sha-0123456'],
       [['apps/web/helmrelease.yaml'], '127.0.0.1:5000/web', 'sha-0123456'],
