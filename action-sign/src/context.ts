@@ -32,6 +32,8 @@ export function readContext(env: NodeJS.ProcessEnv = process.env): SignContext {
     if (spec.secret && value?.trim()) {
       core.setSecret(value);
       core.setSecret(value.trim());
+      // The runner hides exact matches only: a PEM key printed line by line must stay hidden too.
+      for (const line of value.split(/\r?\n/).map((l) => l.trim())) if (line.length >= 8 && !line.startsWith('-----')) core.setSecret(line);
     }
   }
   return resolveSignInputs(raw, {
