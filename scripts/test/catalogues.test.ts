@@ -36,6 +36,14 @@ describe('catalogues in the repository', () => {
     for (const { id, path } of cited) expect(errorsDoc, `${path} cites ${id}`).toMatch(new RegExp(`^\\| \`${id}\` `, 'm'));
   });
 
+  it('defines in docs/workflow-rules.md every P-number the code or the docs cite', () => {
+    const rulesDoc = readFileSync(join(repoRoot, 'docs', 'workflow-rules.md'), 'utf8');
+    const cited = new Set(files.filter((f) => /^(core\/src|action-[^/]+\/src|scripts|docs|\.github)\//.test(f.path) || f.path === 'README.md')
+      .flatMap((f) => [...f.text.matchAll(/\bP-(\d\d)\b/g)].map((m) => `P-${m[1]}`)));
+    expect(cited.size).toBeGreaterThan(15);
+    for (const id of cited) expect(rulesDoc, `docs/workflow-rules.md lacks ${id}`).toMatch(new RegExp(`^\\| ${id} \\| \`[a-z0-9-]+\` \\|`, 'm'));
+  });
+
   it('cites no document outside the repository (public specs such as semver, YAML 1.2 or an RFC by section are fine)', () => {
     const outside = /\.\.\/shared|TRUNKLINE_SHAR[E]D|shared\/research|research note|service-metrics\.md|trivy-sign-ecr\.md|peers\.md|local-infra\.md|(?<!(?:semver|YAML 1\.2|RFC \d+) )§\d/;
     const hits = files.flatMap((f) => f.text.split('\n').flatMap((line, i) => (outside.test(line) ? [`${f.path}:${i + 1}: ${line.trim()}`] : [])));
