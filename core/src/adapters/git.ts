@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { posix } from 'node:path';
 import type { Logger } from '../report/logger.ts';
 import type { RunOptions, RunResult } from './process.ts';
 import { run } from './process.ts';
 import { InputError } from '../domain/errors.ts';
 import { classifyGitPushRejection } from '../domain/push-rejection.ts';
+import { globMatcher, globPrefix } from '../domain/bump-files.ts';
 
 /**
  * The git CLI, and a `CommitStore` over a local clone.
@@ -57,7 +57,7 @@ export interface CommitStore {
   branchHead(branch: string): Promise<string | undefined>;
   /** True when `ancestor` is `descendant` or one of its ancestors. */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
-  /** Files of `commit` matching any glob (`path.matchesGlob`), sorted. */
+  /** Files of `commit` matching any glob (`globMatcher`: the same picomatch rules in every mode), sorted. */
   listFiles(commit: string, globs: readonly string[]): Promise<string[]>;
   /** The regular files among `paths` in `commit`; missing paths are absent from the map. Symlinks throw. */
   readFiles(commit: string, paths: readonly string[]): Promise<Map<string, RepoFile>>;
@@ -113,17 +113,6 @@ export function gitTokenEnv(remoteUrl: string, token: string, baseEnv: NodeJS.Pr
 }
 
 const MISSING_REF = /couldn't find remote ref|no such ref|not our ref/i;
-
-/** Static directory prefix of a glob (`deploy/apps/**\/values.yaml` → `deploy/apps`), or '' for none. */
-function globPrefix(glob: string): string {
-  const segments = glob.split('/');
-  const fixed: string[] = [];
-  for (const s of segments.slice(0, -1)) {
-    if (/[*?[\]{}]/.test(s)) break;
-    fixed.push(s);
-  }
-  return fixed.join('/');
-}
 
 /**
  * A local clone as a `CommitStore`: remote heads are fetched into private temporary refs
@@ -209,7 +198,7 @@ export class LocalGitStore implements CommitStore {
     const prefixes = [...new Set(globs.map(globPrefix))];
     const args = ['ls-tree', '-r', '-z', '--name-only', commit, '--', ...(prefixes.includes('') ? [] : prefixes)];
     const names = (await this.git(args)).stdout.split('\0').filter(Boolean);
-    return names.filter((n) => globs.some((g) => posix.matchesGlob(n, g))).sort();
+    return names.filter(globMatcher(globs)).sort();
   }
 
   async readFiles(commit: string, paths: readonly string[]): Promise<Map<string, RepoFile>> {

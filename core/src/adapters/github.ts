@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import { Octokit } from '@octokit/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
@@ -6,6 +5,7 @@ import type { Logger } from '../report/logger.ts';
 import type { BranchUpdate, CommitStore, GitAuthor, RepoFile } from './git.ts';
 import { PushRefusedError } from './git.ts';
 import { classifyApiRefRejection } from '../domain/push-rejection.ts';
+import { globMatcher } from '../domain/bump-files.ts';
 
 /**
  * The GitHub REST API (and one GraphQL mutation) for the GitOps bump: pull requests, labels,
@@ -244,9 +244,10 @@ export class GitHubCommitStore implements CommitStore {
 
   async listFiles(commit: string, globs: readonly string[]): Promise<string[]> {
     const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { ...this.params, tree_sha: commit, recursive: '1' });
+    const matches = globMatcher(globs);
     if (r.data.truncated) this.log.warning('GitHub truncated the tree listing; name files explicitly instead of globs for very large repositories');
     return r.data.tree
-      .filter((e) => e.type === 'blob' && e.path && globs.some((g) => posix.matchesGlob(e.path!, g)))
+      .filter((e) => e.type === 'blob' && e.path && matches(e.path))
       .map((e) => e.path!)
       .sort();
   }

@@ -57,6 +57,11 @@ export interface BumpConfig {
   author: GitIdentity;
   /** How many times a rejected branch update is retried after re-reading and re-applying (0–20). */
   maxRetries: number;
+  /**
+   * Largest file (bytes) the bump reads: the YAML parser's cost grows faster than linearly with a
+   * file's size (a 50 MB values file took minutes), and GitOps manifests are kilobytes.
+   */
+  maxFileSize: number;
   /** Upper bound of the first back-off wait in ms (doubles per retry, full jitter). */
   retryDelayMs: number;
   /** Pull request title (default: the commit subject). */
@@ -87,12 +92,16 @@ export interface BumpConfig {
 /** What a caller must give; everything else has a default (see `resolveBumpConfig`). */
 export type BumpConfigInput = Partial<BumpConfig> & Pick<BumpConfig, 'path' | 'files'>;
 
+/** Upper bound of `max-file-size` (64 MiB): beyond it the parser's time is not bounded sensibly. */
+export const MAX_FILE_SIZE_CEILING = 64 * 1024 * 1024;
+
 export const BUMP_DEFAULTS = {
   kind: 'auto',
   mode: 'none',
   remote: 'origin',
   author: GITHUB_ACTIONS_BOT,
   maxRetries: 5,
+  maxFileSize: 1024 * 1024,
   retryDelayMs: 1000,
   labels: [] as string[],
   autoMerge: false,
@@ -169,6 +178,9 @@ export function resolveBumpConfig(input: BumpConfigInput): BumpConfig {
   if (!/^[A-Za-z0-9._/-]+$/.test(cfg.remote) || cfg.remote.startsWith('-')) {
     throw new InputError('remote', `must be a git remote name such as origin (got "${cfg.remote}")`);
   }
+  if (!Number.isInteger(cfg.maxFileSize) || cfg.maxFileSize < 1 || cfg.maxFileSize > MAX_FILE_SIZE_CEILING) {
+    throw new InputError('max-file-size', `must be a whole number of bytes from 1 to ${MAX_FILE_SIZE_CEILING} (got ${cfg.maxFileSize})`);
+  }
   if (!Number.isInteger(cfg.maxRetries) || cfg.maxRetries < 0 || cfg.maxRetries > 20) {
     throw new InputError('max-retries', `must be a whole number from 0 to 20 (got ${cfg.maxRetries})`);
   }
@@ -208,6 +220,7 @@ export const BUMP_INPUTS: InputTable = [
   { name: 'commit-message' },
   { name: 'author' },
   { name: 'max-retries', default: '5' },
+  { name: 'max-file-size', default: '1048576' },
   { name: 'title' },
   { name: 'body' },
   { name: 'labels', list: 'items' },
@@ -244,6 +257,7 @@ export function bumpConfigFromInputs(raw: RawInputs, extras: BumpExtras = {}): B
     mode: r.oneOf('mode', BUMP_MODES, BUMP_DEFAULTS.mode),
     remote: r.string('remote') ?? BUMP_DEFAULTS.remote,
     maxRetries: r.integer('max-retries', BUMP_DEFAULTS.maxRetries, { min: 0, max: 20 }),
+    maxFileSize: r.integer('max-file-size', BUMP_DEFAULTS.maxFileSize, { min: 1, max: MAX_FILE_SIZE_CEILING }),
     labels: r.list('labels'),
     autoMerge: r.boolean('auto-merge', BUMP_DEFAULTS.autoMerge),
     mergeMethod: r.oneOf('merge-method', MERGE_METHODS, BUMP_DEFAULTS.mergeMethod),

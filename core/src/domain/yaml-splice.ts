@@ -429,11 +429,50 @@ interface ParsedFile {
   lines: LineCounter;
 }
 
+/**
+ * Most aliases a file may expand to (the `yaml` library's `maxAliasCount`, its own default): a
+ * 583-byte "billion laughs" file otherwise keeps the walk busy for minutes.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** Throws `BumpTargetError` when a document expands aliases beyond `MAX_ALIAS_COUNT` (checked by loading it once). */
+function refuseAliasBombs(docs: readonly Document.Parsed[]): void {
+  for (const doc of docs) {
+    try {
+      doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      throw new BumpTargetError(`expands YAML aliases beyond the limit of ${MAX_ALIAS_COUNT} (maxAliasCount): refusing it as a possible alias bomb (${(error as Error).message})`);
+    }
+  }
+}
+
+/**
+ * Parses and composes `text`. The library's own duplicate-key check (`uniqueKeys`) compares each
+ * key with every earlier one, which made a 50 MB values file take minutes; it is off here and
+ * `refuseDuplicateKeys` does the same check with a set per map.
+ */
 function parseFile(text: string, keepSourceTokens: boolean): ParsedFile {
   const lines = new LineCounter();
   const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
-  const docs = Array.from(new Composer({ keepSourceTokens }).compose(tokens));
+  const docs = Array.from(new Composer({ keepSourceTokens, uniqueKeys: false }).compose(tokens));
   return { tokens, docs, lines };
+}
+
+/** Throws `BumpTargetError` at the first repeated scalar key of a map (YAML 1.2 §3.2.1.1: keys are unique). */
+function refuseDuplicateKeys(doc: Document.Parsed, lines: LineCounter): void {
+  visit(doc, {
+    Map: (_k, map) => {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const id = `${typeof pair.key.value}:${String(pair.key.value)}`;
+        if (seen.has(id)) {
+          throw new BumpTargetError(`does not parse as YAML (line ${lines.linePos(pair.key.range?.[0] ?? 0).line}): Map keys must be unique ("${String(pair.key.value)}" repeats)`);
+        }
+        seen.add(id);
+      }
+    },
+  });
 }
 
 /**
@@ -552,7 +591,8 @@ function documentCandidates(doc: Document.Parsed, docIndex: number, request: Spl
  * - A new plain value that would load as a non-string (`1.10`, `16`) is written double-quoted;
  *   quoted scalars keep their quote style. Keys are never created.
  *
- * Throws `BumpTargetError` for a file that does not parse, a missing `keyPath` (listing the keys
+ * Throws `BumpTargetError` for a file that does not parse, one whose aliases expand beyond
+ * `MAX_ALIAS_COUNT`, a missing `keyPath` (listing the keys
  * at the deepest level reached) or a stale digest. A file without a match is not an error here:
  * `matched` is empty and `found`/`valuesFrom` let the caller explain (see `describeNoMatch`).
  */
@@ -563,7 +603,9 @@ export function spliceImageTags(text: string, request: SpliceRequest): SpliceRes
       const e = doc.errors[0]!;
       throw new BumpTargetError(`does not parse as YAML (line ${parsed.lines.linePos(e.pos[0]).line}): ${e.message.split('\n')[0]}`);
     }
+    refuseDuplicateKeys(doc, parsed.lines);
   }
+  refuseAliasBombs(parsed.docs);
   const info = { valuesFrom: [] as string[], skippedKinds: [] as string[], helmReleases: 0, misses: [] as KeyPathMiss[], keyPathHits: 0 };
   const aliasesUsed = new Map<Node, Set<Node>>();
   const candidates = parsed.docs.flatMap((doc, i) => documentCandidates(doc, i, request, parsed, info, aliasesUsed));

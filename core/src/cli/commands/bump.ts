@@ -45,6 +45,7 @@ export const command: CliCommand = {
   --commit-message MSG  default "chore(gitops): bump <image> to <tag>"
   --author "N <e>"      commit author (default github-actions[bot])
   --max-retries N       retries when the branch moved meanwhile (default 5)
+  --max-file-size BYTES largest file read (default 1048576)
   --title, --body       pull request text (pr/api)
   --labels NAME         repeatable (pr/api)
   --base BRANCH         PR base (default: the repository's default branch)
