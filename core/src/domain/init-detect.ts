@@ -72,6 +72,13 @@ function commonDir(paths: readonly string[]): string {
   return first.slice(0, n).join('/');
 }
 
+/** Flux's documented repository layout keeps apps/, clusters/ and infrastructure/ at its root. */
+function fluxRoot(dir: string): string {
+  const parts = dir ? dir.split('/') : [];
+  while (parts.length && ['apps', 'clusters', 'infrastructure'].includes(parts[parts.length - 1]!)) parts.pop();
+  return parts.join('/');
+}
+
 /**
  * Guesses a starting trunkline.yaml. Returns its text and the list of guesses; a repository
  * without any Dockerfile still gets a valid file with one service at the root, said as a guess.
@@ -112,7 +119,7 @@ export function guessRepoConfig(input: InitInput): InitGuess {
   }
   const config: Record<string, unknown> = {};
   if (claimed.length) {
-    const seed = commonDir(claimed.map((c) => c.path));
+    const seed = fluxRoot(commonDir(claimed.map((c) => c.path)));
     if (seed) {
       for (const service of Object.values(services)) {
         const bump = service.bump as { files: string[] } | undefined;

@@ -34,14 +34,14 @@ function guessFor(files: Record<string, string>, repoName = 'repo') {
 }
 
 describe('guessRepoConfig', () => {
-  it('one service per Dockerfile, with its port, lint script and GitOps files; the seed is their common directory', () => {
+  it('one service per Dockerfile, with its port, lint script and GitOps files; the seed is the Flux root above apps/', () => {
     const { text, guesses } = guessFor(MONOREPO);
     const cfg = parseRepoConfig(text, 'trunkline.yaml', '/repo');
-    expect(cfg.gitops.seed).toBe('deploy/flux/apps');
+    expect(cfg.gitops.seed).toBe('deploy/flux');
     expect(cfg.services.map((s) => [s.name, s.context, s.inputs['verify-metrics']['container-port'], s.inputs.bump.files, s.inputs.build['lint-command']])).toEqual([
-      ['api', 'services/api', '8080', 'api/helmrelease.yaml', 'npm run lint'],
-      ['static', 'services/static', '9090', 'static/helmrelease.yaml', undefined],
-      ['web', 'services/web', undefined, 'web/values.yaml', undefined],
+      ['api', 'services/api', '8080', 'apps/api/helmrelease.yaml', 'npm run lint'],
+      ['static', 'services/static', '9090', 'apps/static/helmrelease.yaml', undefined],
+      ['web', 'services/web', undefined, 'apps/web/values.yaml', undefined],
     ]);
     expect(guesses).toContain('service "web": probe on port 8080 (the default; no EXPOSE found), readiness /readyz, metrics /metrics — set verify-metrics.metrics: false if it has none');
     expect(text).toContain('# guessed: service "api": bumps deploy/flux/apps/api/helmrelease.yaml (a Flux HelmRelease naming image 127.0.0.1:5000/api)');

@@ -41,8 +41,8 @@ describe('examples/monorepo/trunkline.yaml', () => {
     rmSync(join(copy, 'trunkline.yaml'));
     const guess = guessRepoConfig({ files: listRepoFiles(copy), read: (p) => readSmallText(copy, p), repoName: 'monorepo' });
     const guessed = parseRepoConfig(guess.text, 'trunkline.yaml', copy);
-    expect(guessed.gitops.seed).toBe('flux/apps');
-    expect(guessed.services.map((s) => [s.name, s.context, s.inputs['verify-metrics']['container-port'], `apps/${s.inputs.bump.files}`])).toEqual(
+    expect(guessed.gitops.seed).toBe(cfg.gitops.seed);
+    expect(guessed.services.map((s) => [s.name, s.context, s.inputs['verify-metrics']['container-port'], s.inputs.bump.files])).toEqual(
       cfg.services.map((s) => [s.name, s.context, s.inputs['verify-metrics']['container-port'], s.inputs.bump.files]),
     );
   });
