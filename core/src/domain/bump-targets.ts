@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { InputError } from './errors.ts';
 import type { ImageRef } from './image-ref.ts';
 import { imageName, parseImageRef } from './image-ref.ts';
+import { canonicalRepositoryName, isRegistryHost } from './docker-hub.ts';
 
 /**
  * Pure rules for what a GitOps bump may touch: which repository names are "the same image", which
@@ -46,30 +47,13 @@ export function splitReference(text: string): ReferenceParts | undefined {
   return parts;
 }
 
-/** True when the first path component of a name is a registry host (`.`/`:` inside or `localhost`). */
-function isRegistryHost(component: string): boolean {
-  return component.includes('.') || component.includes(':') || component === 'localhost';
-}
-
 /**
- * The canonical form used to compare repositories: Docker Hub's aliases (`docker.io`,
- * `index.docker.io`, `registry-1.docker.io`) and its `library/` namespace are dropped, and the
- * registry host is lowercased (hostnames are case-insensitive). `docker.io/library/redis`,
- * `docker.io/redis` and `redis` are all `redis`; `public.ecr.aws/docker/library/redis` stays itself.
+ * The canonical form used to compare repositories: `canonicalRepositoryName` (docker-hub.ts), so
+ * `docker.io/library/redis`, `index.docker.io/redis` and `redis` are one image, and
+ * `public.ecr.aws/docker/library/redis` another.
  */
 export function canonicalRepository(repository: string): string {
-  const parts = repository.split('/');
-  if (parts.length > 1 && isRegistryHost(parts[0]!)) {
-    const host = parts[0]!.toLowerCase();
-    if (host === 'docker.io' || host === 'index.docker.io' || host === 'registry-1.docker.io') {
-      parts.shift();
-    } else {
-      parts[0] = host;
-      return parts.join('/');
-    }
-  }
-  if (parts.length === 2 && parts[0] === 'library') parts.shift();
-  return parts.join('/');
+  return canonicalRepositoryName(repository);
 }
 
 /**

@@ -13,6 +13,7 @@
 import { posix } from 'node:path';
 import type { ImageRef } from './image-ref.ts';
 import { parseImageRef } from './image-ref.ts';
+import { canonicalRepositoryName } from './docker-hub.ts';
 
 /** Trivy's five severities, most severe first (`pkg/types` / trivy-db `types.Severity`). */
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
@@ -351,7 +352,7 @@ export interface ExpectedArtifact {
 
 const FS_ARTIFACT_TYPES: readonly string[] = ['filesystem', 'repository'];
 
-/** `[registry/]repository:tag` or `@digest` with Docker's defaults filled in (docker.io, library/, latest). */
+/** `[registry/]repository:tag` or `@digest` with Docker's defaults filled in (`canonicalRepositoryName`, then :latest). */
 function canonicalImage(text: string): { name: string; tag?: string; digest?: string } | undefined {
   let ref: ImageRef;
   try {
@@ -359,9 +360,8 @@ function canonicalImage(text: string): { name: string; tag?: string; digest?: st
   } catch {
     return undefined;
   }
-  const registry = ref.registry ?? 'docker.io';
-  const repository = registry === 'docker.io' && !ref.repository.includes('/') ? `library/${ref.repository}` : ref.repository;
-  return { name: `${registry}/${repository}`, ...(ref.digest ? { digest: ref.digest } : { tag: ref.tag ?? 'latest' }) };
+  const name = canonicalRepositoryName(ref.registry ? `${ref.registry}/${ref.repository}` : ref.repository);
+  return { name, ...(ref.digest ? { digest: ref.digest } : { tag: ref.tag ?? 'latest' }) };
 }
 
 function sameImage(expected: string, candidates: readonly string[]): boolean {

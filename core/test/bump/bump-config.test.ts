@@ -41,8 +41,8 @@ describe('file paths a bump may touch', () => {
 
 describe('repository matching', () => {
   it('canonicalises Docker Hub names only', () => {
-    expect(['docker.io/library/redis', 'docker.io/redis', 'library/redis', 'index.docker.io/redis', 'redis'].map(canonicalRepository)).toEqual(Array(5).fill('redis'));
-    expect(canonicalRepository('docker.io/bitnami/redis')).toBe('bitnami/redis');
+    expect(['docker.io/library/redis', 'docker.io/redis', 'library/redis', 'index.docker.io/redis', 'redis'].map(canonicalRepository)).toEqual(Array(5).fill('docker.io/library/redis'));
+    expect(canonicalRepository('docker.io/bitnami/redis')).toBe('docker.io/bitnami/redis');
     expect(canonicalRepository('GHCR.io/org/app')).toBe('ghcr.io/org/app');
     expect(canonicalRepository('public.ecr.aws/docker/library/redis')).toBe('public.ecr.aws/docker/library/redis');
   });
