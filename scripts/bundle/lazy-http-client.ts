@@ -1,4 +1,5 @@
-// Bundling only (scripts/bundle/tsconfig.json maps `@actions/http-client` here for ncc).
+// Bundling only: the root tsconfig's `paths` map `@actions/http-client` here, and ncc resolves
+// through them (Node, vitest and the sources' own imports are unaffected).
 // @actions/core imports @actions/http-client — and through it undici, most of each bundle — at
 // load time, for getIDToken alone. No action needs HTTP before its first output, so this stand-in
 // loads the real client (a separate chunk) on the first request. It covers what the bundled
