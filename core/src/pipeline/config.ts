@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../domain/errors.ts';
 import { SEVERITIES } from '../domain/trivy-report.ts';
 import type { Severity } from '../domain/trivy-report.ts';
+import type { ScanPolicy } from '../domain/scan-config.ts';
 import { DEFAULT_EXPECTATION } from '../domain/verify-metrics-config.ts';
 
 /**
@@ -26,6 +27,11 @@ export interface PipelineConfig {
   fsReport?: string;
   imageReport?: string;
   failOn: Severity;
+  /**
+   * Without Trivy: `optional` (the local default: an offline machine cannot install it) skips the
+   * scans, marks them "not scanned" in the summary and in the signature's claims; `required` fails.
+   */
+  scanPolicy: ScanPolicy;
   /** Expectations for the metrics probe (one per line of the language in expectations.ts). */
   expectations: string[];
   /** Where the service's deploy files live inside the Flux repository. */
@@ -48,6 +54,7 @@ export function localDefaults(root: string, stateDir = resolve(root, process.env
     // ESLint's cache makes a re-run over unchanged sources nearly free (it re-checks what changed).
     lintCommand: [resolve(root, 'node_modules', '.bin', 'eslint'), '--max-warnings=0', '--cache', '--cache-location', resolve(stateDir, 'cache', 'eslint'), 'src'],
     failOn: 'HIGH',
+    scanPolicy: 'optional',
     expectations: [
       DEFAULT_EXPECTATION,
       'http_request_duration_seconds_count{handler="/",method="GET"} >= 1',

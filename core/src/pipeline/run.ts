@@ -107,8 +107,10 @@ export async function runPipeline(
     const imageId = built['image-id'];
     return [build, ...await Promise.all([
       stage('scan-image', log, progress, (l) => runScan({
-        mode: 'image', ...(cfg.imageReport ? { report: cfg.imageReport } : { target: built['image-ref'] }), failOn: cfg.failOn, ignoreUnfixed: false,
-        ignoreFiles: [], scanners: ['vuln', 'secret'], skipDirs: [], outputDir: join(reports, 'image'), cwd: cfg.root,
+        // A given report must be about the image just built (name or ImageID): one about another
+        // image never passes this gate.
+        mode: 'image', ...(cfg.imageReport ? { report: cfg.imageReport } : {}), target: built['image-ref'], imageId, failOn: cfg.failOn, ignoreUnfixed: false,
+        ignoreFiles: [], scanners: ['vuln', 'secret'], skipDirs: [], outputDir: join(reports, 'image'), cwd: cfg.root, policy: cfg.scanPolicy,
       }, l)),
       stage('verify-metrics', log, progress, (l) => runVerifyMetrics(defaultVerifyMetricsConfig({
         image: imageId, network: 'host', expectations: cfg.expectations, runId: progress.runId, outputDir: join(reports, 'metrics'),
@@ -126,7 +128,7 @@ export async function runPipeline(
     stage('scan-fs', log, progress, (l) => runScan({
       // A report handed to the pipeline stands for this scan, so its artifact name is not compared.
       mode: 'fs', ...(cfg.fsReport ? { report: cfg.fsReport } : { target: cfg.serviceDir }), failOn: cfg.failOn, ignoreUnfixed: false,
-      ignoreFiles: [], scanners: ['vuln', 'secret'], skipDirs: ['node_modules'], outputDir: join(reports, 'fs'), cwd: cfg.root,
+      ignoreFiles: [], scanners: ['vuln', 'secret'], skipDirs: ['node_modules'], outputDir: join(reports, 'fs'), cwd: cfg.root, policy: cfg.scanPolicy,
     }, l)),
     buildChain(),
   ]);
@@ -134,6 +136,7 @@ export async function runPipeline(
   const built = build!.status === 'passed' ? (build!.outputs as BuildOutputs) : undefined;
 
   const failed = results.filter((r) => r.status === 'failed').map((r) => r.name);
+  const notScanned = [scanFs, scanImage!].filter((r) => r.status === 'skipped').map((r) => r.name);
   if (failed.length || !built?.['image-id']) {
     const reason = `not run: ${failed.join(', ') || 'build'} failed, so nothing is published`;
     results.push(notRun('sign-and-push', reason), notRun('gitops-bump', reason));
@@ -144,7 +147,8 @@ export async function runPipeline(
       tags: built.tags,
       privateKey: (await env.delivery).signingKey,
       signatureFile: join(cfg.stateDir, 'image.signature'),
-      annotations: git ? { 'git-sha': git.sha } : {},
+      // An unscanned image (scan-policy optional, no Trivy) says so in its signed claims.
+      annotations: { ...(git ? { 'git-sha': git.sha } : {}), ...(notScanned.length ? { scan: `not scanned: ${notScanned.join(', ')}` } : {}) },
       eventName: 'local',
       workDir: join(cfg.stateDir, 'tmp'),
       exportCacheDir: join(cfg.stateDir, 'cache', 'export'),

@@ -64,6 +64,8 @@ describe('trunkline pipeline (real docker, registry and git)', () => {
     // Trivy is absent here: the scans say so and how to install it, never "passed".
     const scanFs = summary.stages.find((s) => s.name === 'scan-fs')!;
     expect(scanFs.notes.join(' ')).toMatch(/Trivy is not installed/);
+    // The local default scan-policy is optional: the skip is visible as "not scanned", here and in the signed claims.
+    expect(scanFs.notes[0]).toMatch(/^not scanned \(scan-policy optional\)/);
 
     // The registry serves every tag at the digest that was signed, plus cosign's signature tag.
     const record = JSON.parse(readFileSync(join(stateDir, 'image.signature'), 'utf8')) as { digest: string; payload: string; signature: string; publicKey: string };
@@ -88,6 +90,7 @@ describe('trunkline pipeline (real docker, registry and git)', () => {
     expect(openssl.stdout).toContain('Verified OK');
     const payload = JSON.parse(Buffer.from(record.payload, 'base64').toString()) as { critical: { image: { 'docker-manifest-digest': string } } };
     expect(payload.critical.image['docker-manifest-digest']).toBe(record.digest);
+    expect((payload as { optional?: Record<string, string> }).optional?.scan).toBe('not scanned: scan-fs, scan-image');
 
     // The Flux repository has one new commit on the bump branch that changes only tag and digest lines.
     const bare = join(stateDir, 'flux.git');
@@ -111,15 +114,18 @@ describe('trunkline pipeline (real docker, registry and git)', () => {
     expect((await git(bare, 'rev-parse', branch)).trim()).toBe(head);
   });
 
-  it('exits non-zero and publishes nothing when a Trivy report has a CRITICAL finding', async () => {
+  it('exits non-zero and publishes nothing when the image report is about another image, even a clean one', async () => {
     const { stateDir, port, host } = await freshRun();
+    // alpine-310's report has no finding at or above HIGH: before the artifact check it passed the gate and the image was published.
     const result = await cli(['pipeline', '--state-dir', stateDir, '--registry-port', String(port), '--no-lint',
-      '--image-report', join(trivyFixtures, 'alpine-39.json.golden')]);
+      '--image-report', join(trivyFixtures, 'alpine-310.json.golden')]);
     expect(result.code).toBe(1);
     const summary = summaryOf(stateDir);
     expect(summary.passed).toBe(false);
     expect(statusOf(summary)['scan-image']).toBe('failed');
-    expect(summary.stages.find((s) => s.name === 'scan-image')!.error).toMatch(/CRITICAL/);
+    // The message names both: the report's artifact and the image it gates (reference and image ID).
+    expect(summary.stages.find((s) => s.name === 'scan-image')!.error)
+      .toMatch(/the report is for container_image "[^"]*alpine[^"]*".*not for the image "127\.0\.0\.1:\d+\/sample-service:sha-[0-9a-f]{7}" \(sha256:[0-9a-f]{64}\)/);
     expect(statusOf(summary)['sign-and-push']).toBe('skipped');
     expect(statusOf(summary)['gitops-bump']).toBe('skipped');
     expect(await tagsOf(host, 'sample-service')).toEqual([]);

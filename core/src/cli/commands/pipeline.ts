@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import type { CliCommand } from '../command.ts';
 import { parseFlags } from '../command.ts';
 import { InputError } from '../../domain/errors.ts';
+import { RawReader } from '../../domain/raw-inputs.ts';
+import { SCAN_POLICIES } from '../../domain/scan-config.ts';
 import { textTable } from '../../report/render.ts';
 import type { StageResult } from '../../report/result.ts';
 import { localDefaults, parseFailOn } from '../../pipeline/config.ts';
@@ -18,6 +20,7 @@ const flags = {
   'fs-report': { type: 'string' },
   'image-report': { type: 'string' },
   'fail-on': { type: 'string' },
+  'scan-policy': { type: 'string' },
   'state-dir': { type: 'string' },
   'registry-port': { type: 'string' },
   'no-lint': { type: 'boolean' },
@@ -33,6 +36,7 @@ export function pipelineConfigFromArgv(argv: string[], root = repoRoot): Pipelin
   if (values['fs-report']) cfg.fsReport = resolve(values['fs-report']);
   if (values['image-report']) cfg.imageReport = resolve(values['image-report']);
   if (values['fail-on']) cfg.failOn = parseFailOn(values['fail-on']);
+  if (values['scan-policy']) cfg.scanPolicy = new RawReader({ 'scan-policy': values['scan-policy'] }).oneOf('scan-policy', SCAN_POLICIES, 'optional');
   if (values['registry-port']) {
     const port = Number(values['registry-port']);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InputError('--registry-port', `must be a port from 1 to 65535 (got "${values['registry-port']}")`);
@@ -81,6 +85,7 @@ Options:
   --fs-report FILE      gate this Trivy JSON report as the filesystem scan (no Trivy run)
   --image-report FILE   gate this Trivy JSON report as the image scan (no Trivy run)
   --fail-on SEVERITY    gate threshold: CRITICAL, HIGH (default), MEDIUM, LOW, UNKNOWN
+  --scan-policy P       without Trivy: optional (default here: scans skipped, image marked "not scanned") or required (fail)
   --state-dir DIR       where registry storage, the Flux repo, keys and reports live (.trunkline)
   --registry-port N     port of the local registry on 127.0.0.1 (5000)
   --no-lint             skip the lint stage
