@@ -366,7 +366,10 @@ interface PlannedEdit {
   inFlow: boolean;
 }
 
-/** The `tag@digest` / `digest` / reference text for one candidate and target (throws on a stale digest). */
+/** A Flux post-build substitution (`${VAR}`, `${VAR:=default}`): the value is filled in by the kustomize-controller, not written here. */
+const FLUX_SUBSTITUTION = /\$\{[^}]*\}/;
+
+/** The `tag@digest` / `digest` / reference text for one candidate and target (throws on a stale digest or a Flux substitution). */
 function planCandidate(c: Candidate, target: ImageTarget, warnings: string[]): PlannedEdit[] {
   const plans: PlannedEdit[] = [];
   const stale = (where: string): BumpTargetError => new BumpTargetError(
@@ -388,6 +391,10 @@ function planCandidate(c: Candidate, target: ImageTarget, warnings: string[]): P
   }
   if (!c.tagNode) return plans;
   const oldTagText = sourceValue(c.tagNode);
+  if (FLUX_SUBSTITUTION.test(oldTagText)) {
+    throw new BumpTargetError(`${c.found.path} (line ${c.found.line}) sets the tag of ${c.found.repository} from a Flux substitution ("${oldTagText}"); `
+      + 'refusing to overwrite it: change the variable in its postBuild.substitute / substituteFrom source instead');
+  }
   const glued = oldTagText.includes('@');
   const digestKeyValue = c.digestNode ? sourceValue(c.digestNode) : '';
   if (!target.digest && glued) throw stale('its tag (tag@digest)');
@@ -655,7 +662,8 @@ export function spliceImageTags(text: string, request: SpliceRequest): SpliceRes
     for (const doc of parsed.docs) {
       visit(doc, { Alias: (_k, alias) => {
         if (alias.source === anchor && !used.has(alias) && alias.resolve(doc) === plan.node) {
-          warnings.push(`${plan.edit.path}: anchor &${anchor} is also used at line ${parsed.lines.linePos(alias.range?.[0] ?? 0).line}, which changes too`);
+          warnings.push(`${plan.edit.path}: the value is anchor &${anchor} (line ${parsed.lines.linePos(plan.node.range?.[0] ?? 0).line}), `
+            + `also used at line ${parsed.lines.linePos(alias.range?.[0] ?? 0).line}, which changes too`);
         }
       } });
     }

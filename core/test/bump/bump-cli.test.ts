@@ -1,7 +1,11 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
+import { main } from '../../src/cli/main.ts';
+import { outputToString } from '../../src/report/render.ts';
+import { repoRoot } from '../support/paths.ts';
 import { gitopsFixtures } from '../support/paths.ts';
 import { scratchDirs } from '../support/scratch.ts';
 import { createMemoryLogger } from '../../src/report/logger.ts';
@@ -19,6 +23,29 @@ describe('trunkline bump', () => {
     expect(result.status, result.error).toBe('passed');
     expect(result.outputs).toMatchObject({ changed: true, 'old-tag': '2.336.0', 'new-tag': '2.340.0' });
     expect(readFileSync(join(dir, 'runner.yaml'), 'utf8')).toContain(`image: ghcr.io/home-operations/actions-runner:2.340.0@${digest}\n`);
+  });
+
+  it('--json prints every output the action writes to GITHUB_OUTPUT, with the same values', async () => {
+    const dir = tempDir('bump-cli-json-');
+    copyFileSync(join(gitopsFixtures, 'home-ops_runner-helmrelease_v2-image-string.yaml'), join(dir, 'runner.yaml'));
+    const digest = `sha256:${'2'.repeat(64)}`;
+    const printed: string[] = [];
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { printed.push(String(chunk)); return true; });
+    const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    let code: number;
+    try {
+      code = await main(['bump', '--path', dir, '--files', 'runner.yaml', '--image', 'ghcr.io/home-operations/actions-runner', '--tag', '2.341.0', '--digest', digest, '--json']);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(code).toBe(0);
+    const record = JSON.parse(printed.join('')) as Record<string, unknown>;
+    const declared = Object.keys((parse(readFileSync(join(repoRoot, 'action-gitops-bump', 'action.yml'), 'utf8')) as { outputs: object }).outputs);
+    expect(Object.keys(record).sort()).toEqual(declared.sort());
+    expect(Object.fromEntries(Object.entries(record).map(([k, v]) => [k, outputToString(v as string)]))).toEqual({
+      changed: 'true', files: 'runner.yaml', 'old-tag': '2.336.0', 'new-tag': '2.341.0', 'commit-sha': '', 'pr-number': '', 'pr-url': '',
+    });
   });
 
   it('takes the token from GITHUB_TOKEN only, never from a flag', () => {

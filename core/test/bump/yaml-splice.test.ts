@@ -242,7 +242,7 @@ describe('spliceImageTags: anchors and aliases', () => {
   it('warns when the anchored tag is also used by something that is not the image', () => {
     const shared = `${text}annotations:\n  version: *version\n`;
     const r = spliceImageTags(shared, { kind: 'values', targets: [{ repository: 'org/app', tag: '1.3.0' }] });
-    expect(r.warnings.join('\n')).toMatch(/anchor &version is also used at line 10/);
+    expect(r.warnings.join('\n')).toMatch(/anchor &version \(line \d+\), also used at line 10, which changes too/);
   });
 
   it('edits a whole anchored image map once when it is aliased', () => {
