@@ -10,10 +10,12 @@ import { flagsFromTable } from '../../src/domain/raw-inputs.ts';
 import { BUILD_INPUTS } from '../../src/domain/build-config.ts';
 import { SCAN_INPUTS_TABLE } from '../../src/domain/scan-config.ts';
 import { VERIFY_METRICS_INPUTS } from '../../src/domain/verify-metrics-config.ts';
+import { BUMP_INPUTS } from '../../src/domain/bump-config.ts';
 import type { CliCommand } from '../../src/cli/command.ts';
 import { command as buildCommand } from '../../src/cli/commands/build.ts';
 import { command as scanCommand } from '../../src/cli/commands/scan.ts';
 import { command as verifyMetricsCommand } from '../../src/cli/commands/verify-metrics.ts';
+import { command as bumpCommand } from '../../src/cli/commands/bump.ts';
 import { repoRoot } from '../support/paths.ts';
 
 interface Door {
@@ -29,6 +31,7 @@ const DOORS: Door[] = [
   { action: 'action-build', table: BUILD_INPUTS, cli: buildCommand },
   { action: 'action-scan', table: SCAN_INPUTS_TABLE, cli: scanCommand },
   { action: 'action-verify-metrics', table: VERIFY_METRICS_INPUTS, cli: verifyMetricsCommand },
+  { action: 'action-gitops-bump', table: BUMP_INPUTS, cli: bumpCommand },
 ];
 
 /** An empty default and no default mean the same to the runner: the input reads as ''. */
