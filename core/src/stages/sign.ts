@@ -68,6 +68,8 @@ interface SignRun {
   log: Logger;
   notes: string[];
   outputs: SignOutputs;
+  /** `registry/repository`, the payload's docker-reference; set once the repository is parsed. */
+  dockerReference: string;
 }
 
 function failed(run: SignRun, error: string): StageBody<SignOutputs> {
@@ -85,7 +87,7 @@ function passed(run: SignRun): StageBody<SignOutputs> {
  * was not pushed — bad config (an `InputError` naming the input) included; it never throws.
  */
 export async function runSignAndPush(cfg: SignConfig, log: Logger): Promise<StageResult<SignOutputs>> {
-  const run: SignRun = { cfg, log, notes: [], outputs: { digest: '', 'image-ref': '', 'signature-ref': '', 'public-key': '', 'pushed-tags': [] } };
+  const run: SignRun = { cfg, log, notes: [], dockerReference: '', outputs: { digest: '', 'image-ref': '', 'signature-ref': '', 'public-key': '', 'pushed-tags': [] } };
   const result = await runStage('sign', () => signAndPush(run), {
     failedOutputs: () => run.outputs,
     onError: (r) => { r.notes = run.notes; },
@@ -104,6 +106,7 @@ async function signAndPush(run: SignRun): Promise<StageBody<SignOutputs>> {
   const tags = [...new Set(cfg.tags.map((t) => validateTag(t, 'tags')))];
   if (!cfg.signatureFile) throw new InputError('signature-file', 'is required');
   const dockerReference = imageName(ref);
+  run.dockerReference = dockerReference;
   try {
     trustGuard(cfg.eventName, cfg.allowUntrustedEvent, 'sign and push');
   } catch (error) {
@@ -186,7 +189,7 @@ async function pushImage(run: SignRun, conn: Connection, exported: ExportedImage
   const { log, notes, outputs } = run;
   const { client, mutability } = conn;
   const digest = outputs.digest;
-  const dockerReference = outputs['image-ref'].slice(0, -digest.length - 1);
+  const dockerReference = run.dockerReference;
   const existing = new Map<string, string>();
   for (const tag of tags) {
     const d = await client.resolve(tag);
@@ -243,7 +246,7 @@ async function storeSignature(run: SignRun, conn: Connection, payload: Buffer, s
   const { log, notes, outputs } = run;
   const { client, mutability } = conn;
   const digest = outputs.digest;
-  const dockerReference = outputs['image-ref'].slice(0, -digest.length - 1);
+  const dockerReference = run.dockerReference;
   const sigTag = signatureTag(digest);
   const previous = await client.getManifest(sigTag);
   const existing = previous ? parseSignatureManifest(previous.bytes) : [];
