@@ -9,16 +9,19 @@ export const modules = {
 /* harmony export */   GitHubRepository: () => (/* binding */ GitHubRepository)
 /* harmony export */ });
 /* unused harmony exports createOctokit, GitHubCommitStore */
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _octokit_core__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4730);
-/* harmony import */ var _octokit_plugin_retry__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(9735);
-/* harmony import */ var _octokit_plugin_throttling__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6856);
+/* harmony import */ var _octokit_core__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4730);
+/* harmony import */ var _octokit_plugin_retry__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9735);
+/* harmony import */ var _octokit_plugin_throttling__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6856);
+/* harmony import */ var _git_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7382);
+/* harmony import */ var _domain_push_rejection_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(1658);
+/* harmony import */ var _domain_bump_files_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1762);
 
 
 
 
-const ThrottledOctokit = _octokit_core__WEBPACK_IMPORTED_MODULE_1__/* .Octokit */ .E.plugin(_octokit_plugin_retry__WEBPACK_IMPORTED_MODULE_2__/* .retry */ .L, _octokit_plugin_throttling__WEBPACK_IMPORTED_MODULE_3__/* .throttling */ .A);
+
+
+const ThrottledOctokit = _octokit_core__WEBPACK_IMPORTED_MODULE_2__/* .Octokit */ .E.plugin(_octokit_plugin_retry__WEBPACK_IMPORTED_MODULE_3__/* .retry */ .L, _octokit_plugin_throttling__WEBPACK_IMPORTED_MODULE_4__/* .throttling */ .A);
 /** A scheduler with the shape plugin-throttling expects of a Bottleneck group (`key().schedule()`), spacing jobs by `ms`. */
 function spacedGroup(ms) {
     let chain = Promise.resolve();
@@ -203,10 +206,11 @@ class GitHubCommitStore {
     }
     async listFiles(commit, globs) {
         const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { ...this.params, tree_sha: commit, recursive: '1' });
+        const matches = (0,_domain_bump_files_js__WEBPACK_IMPORTED_MODULE_1__/* .globMatcher */ .fU)(globs);
         if (r.data.truncated)
             this.log.warning('GitHub truncated the tree listing; name files explicitly instead of globs for very large repositories');
         return r.data.tree
-            .filter((e) => e.type === 'blob' && e.path && globs.some((g) => node_path__WEBPACK_IMPORTED_MODULE_0__.posix.matchesGlob(e.path, g)))
+            .filter((e) => e.type === 'blob' && e.path && matches(e.path))
             .map((e) => e.path)
             .sort();
     }
@@ -266,9 +270,12 @@ class GitHubCommitStore {
             return 'updated';
         }
         catch (error) {
-            // 422: "Update is not a fast forward" / "Reference already exists"; 409: conflict while moving.
-            if (status(error) === 422 || status(error) === 409)
+            // 422 "Update is not a fast forward" / "Reference already exists" and 409 are races; a protected branch or a missing permission is not.
+            const rejection = (0,_domain_push_rejection_js__WEBPACK_IMPORTED_MODULE_5__/* .classifyApiRefRejection */ .T)(status(error), message(error), branch, this.description);
+            if (rejection?.race)
                 return 'rejected';
+            if (rejection)
+                throw new _git_js__WEBPACK_IMPORTED_MODULE_0__/* .PushRefusedError */ .zG(rejection.message);
             throw error;
         }
     }

@@ -1238,7 +1238,7 @@ module.exports = coerce
 
 /***/ }),
 
-/***/ 7648:
+/***/ 5267:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -1540,7 +1540,7 @@ module.exports = rcompare
 
 
 
-const compareBuild = __webpack_require__(7648)
+const compareBuild = __webpack_require__(5267)
 const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
 module.exports = rsort
 
@@ -1571,7 +1571,7 @@ module.exports = satisfies
 
 
 
-const compareBuild = __webpack_require__(7648)
+const compareBuild = __webpack_require__(5267)
 const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
 module.exports = sort
 
@@ -1670,7 +1670,7 @@ const prerelease = __webpack_require__(5714)
 const compare = __webpack_require__(8469)
 const rcompare = __webpack_require__(2173)
 const compareLoose = __webpack_require__(6874)
-const compareBuild = __webpack_require__(7648)
+const compareBuild = __webpack_require__(5267)
 const sort = __webpack_require__(9872)
 const rsort = __webpack_require__(7192)
 const gt = __webpack_require__(6599)
@@ -3387,8 +3387,8 @@ function _readLinuxVersionFile() {
 //# sourceMappingURL=manifest.js.map
 // EXTERNAL MODULE: external "path"
 var external_path_ = __webpack_require__(6928);
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __webpack_require__(4942);
+// EXTERNAL MODULE: ./scripts/bundle/lazy-http-client.ts
+var lazy_http_client = __webpack_require__(8631);
 // EXTERNAL MODULE: external "stream"
 var external_stream_ = __webpack_require__(2203);
 // EXTERNAL MODULE: external "util"
@@ -3533,7 +3533,7 @@ function downloadToolAttempt(url, dest, auth, headers) {
             throw new Error(`Destination file path ${dest} already exists`);
         }
         // Get the response headers
-        const http = new lib/* HttpClient */.Qq(userAgent, [], {
+        const http = new lazy_http_client/* HttpClient */.Q(userAgent, [], {
             allowRetries: false
         });
         if (auth) {
@@ -3942,7 +3942,7 @@ function getManifestFromRepo(owner_1, repo_1, auth_1) {
     return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
         let releases = [];
         const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
-        const http = new lib/* HttpClient */.Qq('tool-cache');
+        const http = new lazy_http_client/* HttpClient */.Q('tool-cache');
         const headers = {};
         if (auth) {
             core/* debug */.Yz('set auth');

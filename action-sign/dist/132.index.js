@@ -9,11 +9,22 @@ export const modules = {
 /* harmony export */   DEFAULT_CREATE_SETTINGS: () => (/* binding */ DEFAULT_CREATE_SETTINGS),
 /* harmony export */   createEcrApi: () => (/* binding */ createEcrApi)
 /* harmony export */ });
-/* unused harmony exports EcrAccessError, isRetryableEcrError, accessDeniedMessage */
+/* unused harmony exports ECR_TIMEOUTS, ecrEndpoint, EcrAccessError, isRetryableEcrError, accessDeniedMessage */
 /* harmony import */ var _domain_ecr_host_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(515);
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3052);
 
 
+/**
+ * Per-attempt limits of every ECR API call (small JSON requests that normally answer within a
+ * second). An API that never answers then costs at most `attempts × (connect + request)` plus the
+ * backoff waits, instead of hanging the job: with `DEFAULT_RETRY` (5 attempts, waits of at most
+ * 0.5 + 1 + 2 + 4 s) that is 5 × 20 s + 7.5 s ≈ 110 s.
+ */
+const ECR_TIMEOUTS = { connectTimeoutMs: 5_000, requestTimeoutMs: 15_000 };
+/** The API endpoint a call goes to, for error messages: the override, or the regional default. */
+function ecrEndpoint(region, endpoint) {
+    return endpoint ?? `https://api.ecr.${region}.amazonaws.com`;
+}
 const DEFAULT_CREATE_SETTINGS = { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: [_domain_ecr_host_js__WEBPACK_IMPORTED_MODULE_0__/* .COSIGN_SIG_TAG_FILTER */ .cG], scanOnPush: true };
 /** ECR refused the call for lack of permission or credentials; retrying cannot help. */
 class EcrAccessError extends Error {
@@ -56,16 +67,34 @@ function mutabilityOf(repo) {
  */
 async function createEcrApi(options) {
     const sdk = await __webpack_require__.e(/* import() */ 249).then(__webpack_require__.t.bind(__webpack_require__, 8249, 19));
-    const client = options.client ?? new sdk.ECRClient({ region: options.region, maxAttempts: 1, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+    const connectTimeoutMs = options.connectTimeoutMs ?? ECR_TIMEOUTS.connectTimeoutMs;
+    const requestTimeoutMs = options.requestTimeoutMs ?? ECR_TIMEOUTS.requestTimeoutMs;
+    const client = options.client ?? new sdk.ECRClient({
+        region: options.region,
+        maxAttempts: 1,
+        // The SDK's handler has no timeouts by default: an endpoint that accepts and never answers hangs forever.
+        requestHandler: { connectionTimeout: connectTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true },
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    });
     const log = options.log;
     const registryId = options.registryId;
+    const endpoint = ecrEndpoint(options.region, options.endpoint);
     let creating = false;
-    async function call(operation, fn) {
+    async function call(operation, send) {
+        const policy = options.retry ?? _retry_js__WEBPACK_IMPORTED_MODULE_1__/* .DEFAULT_RETRY */ .vI;
+        let attempts = 0;
         try {
-            return await (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .withRetry */ .bD)(fn, { ...(options.retry ?? _retry_js__WEBPACK_IMPORTED_MODULE_1__/* .DEFAULT_RETRY */ .vI), what: `ECR ${operation}`, isRetryable: isRetryableEcrError, log });
+            return await (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .withRetry */ .bD)(() => {
+                attempts++;
+                // A hard bound per attempt as well, whatever the handler does with its own timeouts.
+                return send(AbortSignal.timeout(connectTimeoutMs + requestTimeoutMs));
+            }, { ...policy, what: `ECR ${operation}`, isRetryable: isRetryableEcrError, log });
         }
         catch (error) {
             const e = error;
+            if ((0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransientNetworkError */ .l)(error)) {
+                throw new Error(`ECR ${operation} at ${endpoint} got no answer after ${attempts} attempt(s), each limited to ${connectTimeoutMs} ms to connect and ${requestTimeoutMs} ms in all (${e.name}: ${e.message}). Check the network path to the endpoint (proxy, VPC endpoint, firewall) and AWS_ENDPOINT_URL_ECR.`, { cause: error });
+            }
             if (e.name === 'CredentialsProviderError' || /Could not load credentials/i.test(e.message ?? '')) {
                 throw new EcrAccessError(`no AWS credentials for ECR ${operation}: configure a role for the job (aws-actions/configure-aws-credentials with OIDC, \`permissions: id-token: write\`) or run on an instance/container with a role (${e.message})`);
             }
@@ -76,7 +105,7 @@ async function createEcrApi(options) {
     }
     async function describeRepository(name) {
         try {
-            const out = await call('DescribeRepositories', () => client.send(new sdk.DescribeRepositoriesCommand({ repositoryNames: [name], ...(registryId ? { registryId } : {}) })));
+            const out = await call('DescribeRepositories', (abortSignal) => client.send(new sdk.DescribeRepositoriesCommand({ repositoryNames: [name], ...(registryId ? { registryId } : {}) }), { abortSignal }));
             const r = out.repositories?.[0];
             if (!r)
                 return undefined;
@@ -90,7 +119,7 @@ async function createEcrApi(options) {
     }
     return {
         async login() {
-            const out = await call('GetAuthorizationToken', () => client.send(new sdk.GetAuthorizationTokenCommand({})));
+            const out = await call('GetAuthorizationToken', (abortSignal) => client.send(new sdk.GetAuthorizationTokenCommand({}), { abortSignal }));
             const data = out.authorizationData?.[0];
             if (!data?.authorizationToken || !data.proxyEndpoint)
                 throw new Error('ECR GetAuthorizationToken returned no authorization data');
@@ -115,7 +144,7 @@ async function createEcrApi(options) {
             }
             creating = true;
             try {
-                const out = await call('CreateRepository', () => client.send(new sdk.CreateRepositoryCommand({
+                const out = await call('CreateRepository', (abortSignal) => client.send(new sdk.CreateRepositoryCommand({
                     repositoryName: name,
                     ...(registryId ? { registryId } : {}),
                     imageTagMutability: create.mutability,
@@ -124,7 +153,7 @@ async function createEcrApi(options) {
                         : {}),
                     imageScanningConfiguration: { scanOnPush: create.scanOnPush },
                     encryptionConfiguration: { encryptionType: 'AES256' },
-                })));
+                }), { abortSignal }));
                 const r = out.repository;
                 log.info(`created ECR repository ${r?.repositoryUri ?? name} (${create.mutability}${create.exclusionFilters.length ? ` except ${create.exclusionFilters.join(', ')}` : ''}, scan on push ${create.scanOnPush})`);
                 return {
