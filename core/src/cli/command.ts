@@ -16,6 +16,11 @@ export interface CliCommand {
   usage: string;
   /** The command prints its own report (a table, JSON on stdout): `main` adds no stage table. */
   printsOwnReport?: boolean;
+  /**
+   * The output printed as JSON on stdout without `--json` (action-build's `json` record for
+   * `build` and `tags`). With `--json` the whole outputs record is printed instead, once.
+   */
+  stdoutOutput?: string;
   run(argv: string[], log: Logger): Promise<StageResult>;
 }
 

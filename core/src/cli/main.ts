@@ -67,6 +67,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const result = await command.run(args, log);
     if (json) process.stdout.write(`${outputsJson(result)}\n`);
+    else if (command.stdoutOutput && result.outputs[command.stdoutOutput] !== undefined) {
+      process.stdout.write(`${JSON.stringify(result.outputs[command.stdoutOutput], null, 2)}\n`);
+    }
     if (!command.printsOwnReport) {
       console.error(textTable([result]));
       for (const finding of result.findings.slice(0, 20)) console.error(`  ${finding.severity ?? ''} ${finding.id}: ${finding.message}`);

@@ -41,4 +41,17 @@ describe('--json on any command', () => {
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout)).toMatchObject({ digest: other, 'public-key': key.publicKeyPem });
   });
+
+  it('trunkline tags prints its json record alone, and with --json the outputs record once (one JSON document)', async () => {
+    const args = ['tags', '--image', 'ghcr.io/acme/app', '--event-name', 'push', '--ref', 'refs/heads/main', '--sha', 'a'.repeat(40)];
+    const plain = await runCli(args);
+    expect(plain.code, plain.out).toBe(0);
+    expect(JSON.parse(plain.stdout)).toMatchObject({ image: 'ghcr.io/acme/app', tags: expect.arrayContaining(['sha-aaaaaaa']) });
+
+    const withJson = await runCli([...args, '--json']);
+    expect(withJson.code, withJson.out).toBe(0);
+    const outputs = JSON.parse(withJson.stdout) as Record<string, unknown>;
+    expect(outputs).toMatchObject({ image: 'ghcr.io/acme/app', tags: expect.arrayContaining(['sha-aaaaaaa']) });
+    expect(outputs.json).toMatchObject({ image: 'ghcr.io/acme/app' });
+  });
 });

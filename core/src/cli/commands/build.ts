@@ -16,6 +16,7 @@ export async function buildConfigFromArgv(argv: string[], env: NodeJS.ProcessEnv
 /** `trunkline build`: the build stage from argv; prints the `json` output to stdout. */
 export const command: CliCommand = {
   name: 'build',
+  stdoutOutput: 'json',
   summary: 'Lint (optional), tag and build an image with the best builder present',
   usage: `Usage: trunkline build --image REPOSITORY [options]
 
@@ -40,8 +41,6 @@ ${EVENT_USAGE}
 ${POLICY_USAGE}`,
   async run(argv, log) {
     // Bad flags throw InputError before the stage: `main` exits 2 for bad usage.
-    const result = await runBuild(await buildConfigFromArgv(argv), log);
-    if (result.outputs.json) process.stdout.write(`${JSON.stringify(result.outputs.json, null, 2)}\n`);
-    return result;
+    return runBuild(await buildConfigFromArgv(argv), log);
   },
 };

@@ -48,6 +48,7 @@ export async function buildRawFromArgv(argv: string[], env: NodeJS.ProcessEnv): 
 export const command: CliCommand = {
   name: 'tags',
   printsOwnReport: true,
+  stdoutOutput: 'json',
   summary: 'Print the tags, labels and references a build would get (action-build json output)',
   usage: `Usage: trunkline tags [options]
 
@@ -73,7 +74,6 @@ Example:
     return runStage('tags', async () => {
       const meta = await computeBuildMetadata({ image, ...(event ? { event } : {}), tagPolicy, gitDir: context });
       for (const note of meta.notes) log.info(note);
-      process.stdout.write(`${JSON.stringify(meta.json, null, 2)}\n`);
       return { status: 'passed', outputs: meta.outputs, findings: [], notes: meta.notes };
     });
   },
