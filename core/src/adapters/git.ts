@@ -29,6 +29,16 @@ export interface GitAuthor {
   email: string;
 }
 
+/** One commit as a bump reports it: full SHA, author, first line of the message. */
+export interface CommitInfo {
+  sha: string;
+  author: GitAuthor;
+  subject: string;
+}
+
+/** At most this many commits are listed by `commitsBetween` (a bump branch is short; a warning needs a few names). */
+export const COMMITS_LISTED = 50;
+
 /**
  * `updated`: the branch now points at the commit. `rejected`: it moved meanwhile (re-read and
  * retry). Any other refusal (protected branch, rule, hook, permission) throws `PushRefusedError`.
@@ -57,6 +67,8 @@ export interface CommitStore {
   branchHead(branch: string): Promise<string | undefined>;
   /** True when `ancestor` is `descendant` or one of its ancestors. */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  /** Commits reachable from `head` but not from `base` (`git log base..head`), newest first, at most `COMMITS_LISTED`. */
+  commitsBetween(base: string, head: string): Promise<CommitInfo[]>;
   /** Files of `commit` matching any glob (`globMatcher`: the same picomatch rules in every mode), sorted. */
   listFiles(commit: string, globs: readonly string[]): Promise<string[]>;
   /** The regular files among `paths` in `commit`; missing paths are absent from the map. Symlinks throw. */
@@ -190,6 +202,15 @@ export class LocalGitStore implements CommitStore {
     const r = await this.git(['merge-base', '--is-ancestor', ancestor, descendant], { allowFailure: true });
     if (r.code > 1) throw new Error(`git merge-base --is-ancestor failed: ${r.stderr.trim()}`);
     return r.code === 0;
+  }
+
+  async commitsBetween(base: string, head: string): Promise<CommitInfo[]> {
+    // NUL-separated fields and records: names and subjects may hold any other character.
+    const r = await this.git(['log', '-z', `--max-count=${COMMITS_LISTED}`, '--format=%H%x00%an%x00%ae%x00%s', `${base}..${head}`, '--']);
+    const f = r.stdout.split('\0');
+    const out: CommitInfo[] = [];
+    for (let i = 0; i + 3 < f.length; i += 4) out.push({ sha: f[i]!.trim(), author: { name: f[i + 1]!, email: f[i + 2]! }, subject: f[i + 3]! });
+    return out;
   }
 
   async listFiles(commit: string, globs: readonly string[]): Promise<string[]> {

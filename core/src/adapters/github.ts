@@ -2,8 +2,8 @@ import { Octokit } from '@octokit/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from '../report/logger.ts';
-import type { BranchUpdate, CommitStore, GitAuthor, RepoFile } from './git.ts';
-import { PushRefusedError } from './git.ts';
+import type { BranchUpdate, CommitInfo, CommitStore, GitAuthor, RepoFile } from './git.ts';
+import { COMMITS_LISTED, PushRefusedError } from './git.ts';
 import { classifyApiRefRejection } from '../domain/push-rejection.ts';
 import { globMatcher } from '../domain/bump-files.ts';
 
@@ -240,6 +240,16 @@ export class GitHubCommitStore implements CommitStore {
     // compare base...head: `behind` means head (ancestor) is contained in base (descendant).
     const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', { ...this.params, basehead: `${descendant}...${ancestor}`, per_page: 1 });
     return r.data.status === 'behind' || r.data.status === 'identical';
+  }
+
+  async commitsBetween(base: string, head: string): Promise<CommitInfo[]> {
+    // GET compare base...head lists head's commits since the merge base, oldest first (docs.github.com/en/rest/commits/commits#compare-two-commits).
+    const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', { ...this.params, basehead: `${base}...${head}`, per_page: COMMITS_LISTED });
+    return r.data.commits.slice(-COMMITS_LISTED).reverse().map((c) => ({
+      sha: c.sha,
+      author: { name: c.commit.author?.name ?? '', email: c.commit.author?.email ?? '' },
+      subject: c.commit.message.split('\n')[0]!,
+    }));
   }
 
   async listFiles(commit: string, globs: readonly string[]): Promise<string[]> {

@@ -13,7 +13,7 @@ import { bumpBranchName, isGlob } from '../domain/bump-targets.ts';
 import type { BumpOutputs, BumpPlan } from '../domain/bump-plan.ts';
 import { bumpOutputs, defaultCommitMessage, emptyOutputs, planBump } from '../domain/bump-plan.ts';
 import { selectFiles } from '../domain/bump-files.ts';
-import type { CommitStore } from '../adapters/git.ts';
+import type { CommitInfo, CommitStore, GitAuthor } from '../adapters/git.ts';
 import { LocalGitStore, gitTokenEnv } from '../adapters/git.ts';
 import { readWorkingTreeFiles, writeWorkingTreeFiles } from '../adapters/working-tree.ts';
 import { withRetry } from '../adapters/retry.ts';
@@ -30,7 +30,8 @@ export type { BumpOutputs } from '../domain/bump-plan.ts';
  *
  * Git side rules (docs/gitops.md): no change → no commit, no PR, `changed=false`; every commit is made against an
  * explicit parent and the branch only moves by fast-forward; when it moved meanwhile the files are re-read at the new head, the edit re-applied
- * and the update retried (`maxRetries`, jittered exponential back-off); never a force-push.
+ * and the update retried (`maxRetries`, jittered exponential back-off); never a force-push. In `pr`/`api` mode an open
+ * bump branch is built on, so commits a person pushed to it are kept; those not by `author` are named in a warning.
  */
 
 export const BUMP_STAGE = 'gitops-bump';
@@ -153,6 +154,18 @@ async function bumpAndPush(cfg: BumpConfig, targets: ImageTarget[], log: Logger,
   };
 }
 
+/**
+ * The warning for commits on the bump branch not authored by the bump's `author` (compared by
+ * email, case-insensitive), or undefined when there are none. `commits`: newest first.
+ */
+function foreignCommitsNote(branch: string, bot: GitAuthor, commits: readonly CommitInfo[]): string | undefined {
+  const foreign = commits.filter((c) => c.author.email.toLowerCase() !== bot.email.toLowerCase());
+  if (!foreign.length) return undefined;
+  const list = foreign.map((c) => `${c.sha.slice(0, 12)} by ${c.author.name} <${c.author.email}> "${c.subject}"`).join(', ');
+  return `${branch} carries ${foreign.length} commit${foreign.length === 1 ? '' : 's'} not by the bump (${bot.name} <${bot.email}>): ${list}; `
+    + 'the bump was committed on top of them and nothing was force-pushed; review them in the pull request';
+}
+
 async function bumpPullRequest(cfg: BumpConfig, targets: ImageTarget[], log: Logger, notes: string[]): Promise<ModeOutcome> {
   // Octokit and its plugins load only for the modes that talk to GitHub.
   const { GitHubRepository } = await import('../adapters/github.ts');
@@ -161,12 +174,22 @@ async function bumpPullRequest(cfg: BumpConfig, targets: ImageTarget[], log: Log
   const base = cfg.base ?? (await store.defaultBranch()) ?? (await gh.defaultBranch());
   const branch = cfg.branch ?? bumpBranchName(targets[0]!.repository);
   if (branch === base) throw new InputError('branch', `must differ from the base branch ${base}`);
+  let baseSha = '';
   const outcome = await commitWithRetries(store, branch, async (head) => {
-    const baseSha = await store.branchHead(base);
-    if (!baseSha) throw new InputError('base', `names ${base}, which does not exist on ${store.description}`);
+    const sha = await store.branchHead(base);
+    if (!sha) throw new InputError('base', `names ${base}, which does not exist on ${store.description}`);
+    baseSha = sha;
     // An open bump branch ahead of base is built on; a merged (or never-diverged) one starts over from base.
-    return head && !(await store.isAncestor(head, baseSha)) ? head : baseSha;
+    return head && !(await store.isAncestor(head, sha)) ? head : sha;
   }, cfg, targets, log);
+  if (outcome.head !== undefined && outcome.parent === outcome.head) {
+    // Built on the open branch: a person's commits on it are kept (never forced over), and said so.
+    const note = foreignCommitsNote(branch, cfg.author, await store.commitsBetween(baseSha, outcome.head));
+    if (note) {
+      log.warning(note);
+      notes.push(note);
+    }
+  }
 
   let pr = await gh.findOpenPull(branch, base);
   const title = cfg.title ?? (cfg.commitMessage ?? defaultCommitMessage(targets, outcome.plan)).split('\n')[0]!;

@@ -148,7 +148,11 @@ export async function startFakeGitHub(options: { bare: string; owner?: string; r
       const status = baseSha === headSha ? 'identical'
         : tryGit(bare, ['merge-base', '--is-ancestor', headSha!, baseSha!]) !== undefined ? 'behind'
           : tryGit(bare, ['merge-base', '--is-ancestor', baseSha!, headSha!]) !== undefined ? 'ahead' : 'diverged';
-      return [200, { status }];
+      // Head's commits since the merge base, oldest first, as GitHub lists them.
+      const log = git(bare, ['log', '-z', '--reverse', '--format=%H%x00%an%x00%ae%x00%B', `${baseSha}..${headSha}`]).split('\0');
+      const commits = [];
+      for (let i = 0; i + 3 < log.length; i += 4) commits.push({ sha: log[i]!.trim(), commit: { author: { name: log[i + 1], email: log[i + 2] }, message: log[i + 3] } });
+      return [200, { status, commits }];
     }
     if (method === 'GET' && (m = /^\/git\/trees\/([0-9a-f]{40})$/.exec(rest))) {
       const lines = git(bare, ['ls-tree', ...(query.get('recursive') ? ['-r'] : []), m[1]!]).split('\n').filter(Boolean);
