@@ -6,6 +6,7 @@ import { ALLOW_PRIVILEGED_EVENT } from './privileged-event.ts';
 import type { ImageTarget } from './bump-targets.ts';
 import { validateBranch, validateRelativePath } from './bump-targets.ts';
 import type { BumpKind } from './yaml-splice.ts';
+import { validateImagePolicy } from './image-setters.ts';
 
 /**
  * The GitOps bump stage's one config resolver: the input table `BUMP_INPUTS` (names and defaults
@@ -46,6 +47,9 @@ export interface BumpConfig {
   images?: ImageTarget[];
   /** Dotted key path relative to the values root that pins the target (single image only). */
   keyPath?: string;
+  /** Flux ImagePolicy `namespace:name` (single image only): in files carrying `$imagepolicy`
+   *  setter markers only the fields marked with it change (domain/image-setters.ts). */
+  imagePolicy?: string;
   mode: BumpMode;
   /** `push`: target branch (default: the checked-out branch). `pr`/`api`: the PR branch
    *  (default `trunkline/bump/<repository>`). */
@@ -173,6 +177,10 @@ export function resolveBumpConfig(input: BumpConfigInput): BumpConfig {
     }
     if (targets.length > 1) throw new InputError('key-path', 'pins one image; it cannot be combined with "images"');
   }
+  if (cfg.imagePolicy) {
+    validateImagePolicy(cfg.imagePolicy);
+    if (targets.length > 1) throw new InputError('image-policy', 'names one image\'s policy; it cannot be combined with "images"');
+  }
   if (cfg.branch !== undefined) validateBranch('branch', cfg.branch);
   if (cfg.base !== undefined) validateBranch('base', cfg.base);
   if (!/^[A-Za-z0-9._/-]+$/.test(cfg.remote) || cfg.remote.startsWith('-')) {
@@ -214,6 +222,7 @@ export const BUMP_INPUTS: InputTable = [
   { name: 'digest' },
   { name: 'images', list: 'lines' },
   { name: 'key-path' },
+  { name: 'image-policy', default: '' },
   { name: 'mode', default: 'none' },
   { name: 'branch' },
   { name: 'remote', default: 'origin' },
@@ -268,6 +277,7 @@ export function bumpConfigFromInputs(raw: RawInputs, extras: BumpExtras = {}): B
   const optional = {
     digest: r.string('digest'),
     keyPath: r.string('key-path'),
+    imagePolicy: r.string('image-policy'),
     branch: r.string('branch'),
     commitMessage: r.string('commit-message'),
     title: r.string('title'),

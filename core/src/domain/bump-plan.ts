@@ -34,6 +34,8 @@ export interface BumpPlan<F extends SourceFile = SourceFile> {
 export interface PlanRequest {
   kind: BumpKind;
   keyPath?: string;
+  /** Flux ImagePolicy `namespace:name`: files with `$imagepolicy` markers change only where a marker names it. */
+  imagePolicy?: string;
   /** Bytes; larger files are refused before parsing (input `max-file-size`). */
   maxFileSize: number;
 }
@@ -69,7 +71,8 @@ export function planBump<F extends SourceFile>(files: readonly F[], explicit: Re
     if (!Buffer.from(text, 'utf8').equals(file.content)) throw new BumpTargetError(`${file.path}: not valid UTF-8; refusing to edit it`);
     let result: SpliceResult;
     try {
-      result = spliceImageTags(text, { kind: request.kind, targets, ...(request.keyPath ? { keyPath: request.keyPath } : {}) });
+      result = spliceImageTags(text, { kind: request.kind, targets, ...(request.keyPath ? { keyPath: request.keyPath } : {}),
+        ...(request.imagePolicy ? { imagePolicy: request.imagePolicy } : {}) });
     } catch (error) {
       if (error instanceof BumpTargetError) throw new BumpTargetError(`${file.path}: ${error.message}`);
       throw error;

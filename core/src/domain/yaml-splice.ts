@@ -1,5 +1,7 @@
-import { CST, Composer, LineCounter, Parser, isAlias, isCollection, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { CST, Composer, LineCounter, Parser, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node, Scalar, YAMLMap } from 'yaml';
+import { parseSetterMarker, setterValue } from './image-setters.ts';
+import type { SetterMarker } from './image-setters.ts';
 import type { ImageTarget } from './bump-targets.ts';
 import { sameRepository, splitReference } from './bump-targets.ts';
 
@@ -50,7 +52,7 @@ export interface ScalarEdit {
   /** 1-based line of the scalar in the input. */
   line: number;
   /** What the scalar holds: a tag (maybe `tag@digest`), a digest, or a whole reference. */
-  role: 'tag' | 'digest' | 'reference';
+  role: 'tag' | 'digest' | 'reference' | 'name';
   repository: string;
   oldValue: string;
   newValue: string;
@@ -63,6 +65,11 @@ export interface SpliceRequest {
   targets: readonly ImageTarget[];
   /** Dotted key path (numeric segments index sequences) relative to the values root. */
   keyPath?: string;
+  /**
+   * Flux ImagePolicy `namespace:name` (one target only). A file carrying any `$imagepolicy`
+   * setter marker is edited only at markers naming this policy, whatever it is set to.
+   */
+  imagePolicy?: string;
 }
 
 export interface SpliceResult {
@@ -613,6 +620,8 @@ export function spliceImageTags(text: string, request: SpliceRequest): SpliceRes
     refuseDuplicateKeys(doc, parsed.lines);
   }
   refuseAliasBombs(parsed.docs);
+  const marked = markedScalars(parsed);
+  if (marked.length) return spliceMarked(text, parsed, marked, request);
   const info = { valuesFrom: [] as string[], skippedKinds: [] as string[], helmReleases: 0, misses: [] as KeyPathMiss[], keyPathHits: 0 };
   const aliasesUsed = new Map<Node, Set<Node>>();
   const candidates = parsed.docs.flatMap((doc, i) => documentCandidates(doc, i, request, parsed, info, aliasesUsed));
@@ -669,6 +678,22 @@ export function spliceImageTags(text: string, request: SpliceRequest): SpliceRes
     }
   }
 
+  const { out, edits } = applyEdits(text, parsed, planned);
+  return {
+    text: out,
+    changed: out !== text,
+    edits,
+    matched,
+    found: candidates.map((c) => c.found),
+    matchedTargets: [...matchedTargets],
+    warnings,
+    valuesFrom: info.valuesFrom,
+    skippedKinds: [...new Set(info.skippedKinds)],
+  };
+}
+
+/** Writes the planned edits into the token stream (byte-preserving) and checks nothing else changed. */
+function applyEdits(text: string, parsed: ParsedFile, planned: Map<Node, PlannedEdit>): { out: string; edits: ScalarEdit[] } {
   const edits: ScalarEdit[] = [];
   const targetsAfter = new Map<Node, string>();
   for (const plan of planned.values()) {
@@ -682,16 +707,77 @@ export function spliceImageTags(text: string, request: SpliceRequest): SpliceRes
   // The composed nodes still hold the values read before the tokens were edited.
   if (edits.length) assertOnlyTargetsChanged(parsed, out, targetsAfter);
   edits.sort((a, b) => a.line - b.line);
+  return { out, edits };
+}
+
+interface MarkedScalar {
+  node: EditableScalar;
+  marker: SetterMarker;
+  path: string;
+  inFlow: boolean;
+  docIndex: number;
+}
+
+/** Every flow scalar followed by a `$imagepolicy` line comment, with its dotted path. */
+function markedScalars(parsed: ParsedFile): MarkedScalar[] {
+  const out: MarkedScalar[] = [];
+  parsed.docs.forEach((doc, docIndex) => {
+    visit(doc, { Scalar: (_key, node, ancestry) => {
+      if (!isEditable(node)) return;
+      const comment = node.srcToken.end?.find((t) => t.type === 'comment');
+      const marker = comment ? parseSetterMarker(comment.source) : undefined;
+      if (!marker) return;
+      const path: (string | number)[] = [];
+      let inFlow = false;
+      const chain = [...ancestry, node];
+      chain.forEach((a, i) => {
+        if (isPair(a)) path.push(keyText(a.key) ?? '?');
+        else if (isSeq(a) && chain[i + 1]) path.push(a.items.indexOf(chain[i + 1] as Node));
+        if (isCollection(a)) inFlow = !!a.flow;
+      });
+      out.push({ node, marker, path: formatPath(path), inFlow, docIndex });
+    } });
+  });
+  return out;
+}
+
+/**
+ * Setter-marker mode: only scalars whose marker names `request.imagePolicy` change, each to the
+ * part of the first target its marker asks for (`setterValue`); repository matching is off.
+ */
+function spliceMarked(text: string, parsed: ParsedFile, marked: readonly MarkedScalar[], request: SpliceRequest): SpliceResult {
+  const target = request.targets[0];
+  const planned = new Map<Node, PlannedEdit>();
+  const matched: FoundImage[] = [];
+  const found: FoundImage[] = [];
+  for (const m of marked) {
+    const old = sourceValue(m.node);
+    const line = parsed.lines.linePos(m.node.range?.[0] ?? 0).line;
+    const parts = m.marker.field === 'image' ? splitReference(old) : undefined;
+    const image: FoundImage = { repository: parts?.repository ?? `(${m.marker.field} of policy ${m.marker.policy})`, form: 'string', path: m.path, line, document: m.docIndex };
+    const oldTag = m.marker.field === 'tag' ? old : parts?.tag;
+    if (oldTag !== undefined) image.tag = oldTag;
+    found.push(image);
+    if (!target || !request.imagePolicy || m.marker.policy !== request.imagePolicy) continue;
+    if (FLUX_SUBSTITUTION.test(old)) {
+      throw new BumpTargetError(`${m.path} (line ${line}) is set from a Flux substitution ("${old}"); refusing to overwrite it`);
+    }
+    const newValue = setterValue(m.marker.field, target);
+    if (newValue === undefined) {
+      throw new BumpTargetError(`${m.path} (line ${line}) is marked as the digest of policy ${m.marker.policy}; give input "digest" too (the old digest would keep deploying the old image)`);
+    }
+    image.repository = target.repository;
+    matched.push(image);
+    const role = ({ image: 'reference', tag: 'tag', name: 'name', digest: 'digest' } as const)[m.marker.field];
+    const edit: ScalarEdit = { path: m.path, line, role, repository: target.repository, oldValue: old, newValue };
+    if (oldTag !== undefined) edit.oldTag = oldTag;
+    planned.set(m.node, { node: m.node, edit, inFlow: m.inFlow });
+  }
+  const { out, edits } = applyEdits(text, parsed, planned);
   return {
-    text: out,
-    changed: out !== text,
-    edits,
-    matched,
-    found: candidates.map((c) => c.found),
-    matchedTargets: [...matchedTargets],
-    warnings,
-    valuesFrom: info.valuesFrom,
-    skippedKinds: [...new Set(info.skippedKinds)],
+    text: out, changed: out !== text, edits, matched, found,
+    matchedTargets: matched.length && target ? [target.repository] : [],
+    warnings: [], valuesFrom: [], skippedKinds: [],
   };
 }
 

@@ -38,6 +38,7 @@ export const command: CliCommand = {
   --digest sha256:...   written to a digest key or after @ where the file keeps one
   --images REF          more targets as repo:tag[@digest]; repeatable, one commit for all
   --key-path a.b.c      pin the target (relative to spec.values / the document)
+  --image-policy NS:NAME Flux ImagePolicy: files with $imagepolicy markers change only there
   --mode M              none | push | pr | api (default none: edit in place)
   --branch NAME         push: target branch (default: checked out); pr/api: PR branch
                         (default trunkline/bump/<repository>)
