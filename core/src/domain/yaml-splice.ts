@@ -602,6 +602,9 @@ function documentCandidates(doc: Document.Parsed, docIndex: number, request: Spl
  * - Digests: written to a sibling `digest` key, and after `@` where the tag or reference already
  *   carries one. A file that pins a digest and a target without one is refused (stale pin).
  * - Aliases are followed to the anchored scalar, which is edited once.
+ * - Flux setter markers (`# {"$imagepolicy": "ns:name[:tag|:name|:digest]"}`, image-setters.ts):
+ *   a file carrying any marker is edited only at markers naming `imagePolicy` (any `kind`, no
+ *   repository matching; docs/gitops.md, "Flux setter markers and repository matching").
  * - A new plain value that would load as a non-string (`1.10`, `16`) is written double-quoted;
  *   quoted scalars keep their quote style. Keys are never created.
  *
