@@ -753,6 +753,7 @@ function spliceMarked(text: string, parsed: ParsedFile, marked: readonly MarkedS
   const planned = new Map<Node, PlannedEdit>();
   const matched: FoundImage[] = [];
   const found: FoundImage[] = [];
+  const warnings: string[] = [];
   for (const m of marked) {
     const old = sourceValue(m.node);
     const line = parsed.lines.linePos(m.node.range?.[0] ?? 0).line;
@@ -775,12 +776,13 @@ function spliceMarked(text: string, parsed: ParsedFile, marked: readonly MarkedS
     const edit: ScalarEdit = { path: m.path, line, role, repository: target.repository, oldValue: old, newValue };
     if (oldTag !== undefined) edit.oldTag = oldTag;
     planned.set(m.node, { node: m.node, edit, inFlow: m.inFlow });
+    if (m.node.anchor && old !== newValue) warnings.push(`${m.path}: the value is anchor &${m.node.anchor} (line ${line}); its aliases change too`);
   }
   const { out, edits } = applyEdits(text, parsed, planned);
   return {
     text: out, changed: out !== text, edits, matched, found,
     matchedTargets: matched.length && target ? [target.repository] : [],
-    warnings: [], valuesFrom: [], skippedKinds: [],
+    warnings, valuesFrom: [], skippedKinds: [],
   };
 }
 

@@ -58,6 +58,12 @@ describe('setter markers and repository matching', () => {
     expect(plan('image: ghcr.io/acme/app:1.0.0\n', 'flux-system:app').changed[0]!.after.toString()).toBe('image: ghcr.io/acme/app:2.0.0\n');
   });
 
+  it('a marked anchor is edited once and warns that its aliases change too', () => {
+    const p = plan('a: &t 1.0.0 # {"$imagepolicy": "flux-system:app:tag"}\nb: *t\n', 'flux-system:app');
+    expect(p.changed[0]!.after.toString()).toBe('a: &t 2.0.0 # {"$imagepolicy": "flux-system:app:tag"}\nb: *t\n');
+    expect(p.warnings).toEqual(['d.yaml: a: the value is anchor &t (line 1); its aliases change too']);
+  });
+
   it('a :digest marker without input digest is refused', () => {
     expect(() => plan('d: sha256:1 # {"$imagepolicy": "flux-system:app:digest"}\n', 'flux-system:app')).toThrow(/give input "digest"/);
   });
