@@ -3628,7 +3628,7 @@ async function readContext(env = process.env) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _trunkline_core_door_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5886);
-/* harmony import */ var _trunkline_core_stages_build__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7510);
+/* harmony import */ var _trunkline_core_stages_build__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5331);
 /* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1688);
 // action-build: inputs → build stage (lint, tags, labels, image) → outputs and job summary.
 
@@ -4441,7 +4441,7 @@ function failedFromError(name, error, durationMs, outputs = {}) {
 
 /***/ }),
 
-/***/ 7510:
+/***/ 5331:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -5145,6 +5145,48 @@ async function imageLabels(ref) {
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./core/src/domain/image-setters.ts
+
+const MARKER = /^#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}\s*$/;
+/** Kubernetes object name (RFC 1123 subdomain), as namespaces and ImagePolicy names are. */
+const K8S_NAME = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** Parses one comment's source text (`# {...}`); `undefined` when it is not a setter marker. */
+function image_setters_parseSetterMarker(comment) {
+    const m = MARKER.exec(comment.trim());
+    if (!m)
+        return undefined;
+    const parts = m[1].split(':');
+    if (parts.length === 2)
+        return { policy: parts.join(':'), field: 'image' };
+    if (parts.length === 3 && ['tag', 'name', 'digest'].includes(parts[2]))
+        return { policy: `${parts[0]}:${parts[1]}`, field: parts[2] };
+    return undefined;
+}
+/**
+ * Validates the `image-policy` input: `namespace:name` of a Flux ImagePolicy (both RFC 1123
+ * names). Throws `InputError(inputName)`.
+ */
+function validateImagePolicy(text, inputName = 'image-policy') {
+    const parts = text.split(':');
+    if (parts.length !== 2 || !parts.every((p) => K8S_NAME.test(p))) {
+        throw new InputError(inputName, `must be namespace:name of a Flux ImagePolicy, e.g. flux-system:app (got "${text}")`);
+    }
+    return text;
+}
+/**
+ * The new text of a scalar marked with `field` for `target`: `image` → `repo:tag[@digest]`,
+ * `tag` → the tag, `name` → the repository, `digest` → the digest. Returns `undefined` for a
+ * `digest` marker when the target has no digest (the caller refuses: an old digest would stay).
+ */
+function image_setters_setterValue(field, target) {
+    switch (field) {
+        case 'image': return `${target.repository}:${target.tag}${target.digest ? `@${target.digest}` : ''}`;
+        case 'tag': return target.tag;
+        case 'name': return target.repository;
+        case 'digest': return target.digest;
+    }
+}
+
 ;// CONCATENATED MODULE: ./core/src/domain/bump-targets.ts
 
 
@@ -5248,6 +5290,7 @@ function validateBranch(input, branch) {
 }
 
 ;// CONCATENATED MODULE: ./core/src/domain/yaml-splice.ts
+
 
 
 /** A file the bump cannot edit safely (parse error, stale digest, missing key path, ...). */
@@ -5743,6 +5786,9 @@ function documentCandidates(doc, docIndex, request, parsed, info, aliasesUsed) {
  * - Digests: written to a sibling `digest` key, and after `@` where the tag or reference already
  *   carries one. A file that pins a digest and a target without one is refused (stale pin).
  * - Aliases are followed to the anchored scalar, which is edited once.
+ * - Flux setter markers (`# {"$imagepolicy": "ns:name[:tag|:name|:digest]"}`, image-setters.ts):
+ *   a file carrying any marker is edited only at markers naming `imagePolicy` (any `kind`, no
+ *   repository matching; docs/gitops.md, "Flux setter markers and repository matching").
  * - A new plain value that would load as a non-string (`1.10`, `16`) is written double-quoted;
  *   quoted scalars keep their quote style. Keys are never created.
  *
@@ -5761,6 +5807,9 @@ function spliceImageTags(text, request) {
         refuseDuplicateKeys(doc, parsed.lines);
     }
     refuseAliasBombs(parsed.docs);
+    const marked = markedScalars(parsed);
+    if (marked.length)
+        return spliceMarked(text, parsed, marked, request);
     const info = { valuesFrom: [], skippedKinds: [], helmReleases: 0, misses: [], keyPathHits: 0 };
     const aliasesUsed = new Map();
     const candidates = parsed.docs.flatMap((doc, i) => documentCandidates(doc, i, request, parsed, info, aliasesUsed));
@@ -5817,6 +5866,21 @@ function spliceImageTags(text, request) {
                 } });
         }
     }
+    const { out, edits } = applyEdits(text, parsed, planned);
+    return {
+        text: out,
+        changed: out !== text,
+        edits,
+        matched,
+        found: candidates.map((c) => c.found),
+        matchedTargets: [...matchedTargets],
+        warnings,
+        valuesFrom: info.valuesFrom,
+        skippedKinds: [...new Set(info.skippedKinds)],
+    };
+}
+/** Writes the planned edits into the token stream (byte-preserving) and checks nothing else changed. */
+function applyEdits(text, parsed, planned) {
     const edits = [];
     const targetsAfter = new Map();
     for (const plan of planned.values()) {
@@ -5832,16 +5896,78 @@ function spliceImageTags(text, request) {
     if (edits.length)
         assertOnlyTargetsChanged(parsed, out, targetsAfter);
     edits.sort((a, b) => a.line - b.line);
+    return { out, edits };
+}
+/** Every flow scalar followed by a `$imagepolicy` line comment, with its dotted path. */
+function markedScalars(parsed) {
+    const out = [];
+    parsed.docs.forEach((doc, docIndex) => {
+        visit(doc, { Scalar: (_key, node, ancestry) => {
+                if (!isEditable(node))
+                    return;
+                const comment = node.srcToken.end?.find((t) => t.type === 'comment');
+                const marker = comment ? parseSetterMarker(comment.source) : undefined;
+                if (!marker)
+                    return;
+                const path = [];
+                let inFlow = false;
+                const chain = [...ancestry, node];
+                chain.forEach((a, i) => {
+                    if (isPair(a))
+                        path.push(keyText(a.key) ?? '?');
+                    else if (isSeq(a) && chain[i + 1])
+                        path.push(a.items.indexOf(chain[i + 1]));
+                    if (isCollection(a))
+                        inFlow = !!a.flow;
+                });
+                out.push({ node, marker, path: formatPath(path), inFlow, docIndex });
+            } });
+    });
+    return out;
+}
+/**
+ * Setter-marker mode: only scalars whose marker names `request.imagePolicy` change, each to the
+ * part of the first target its marker asks for (`setterValue`); repository matching is off.
+ */
+function spliceMarked(text, parsed, marked, request) {
+    const target = request.targets[0];
+    const planned = new Map();
+    const matched = [];
+    const found = [];
+    const warnings = [];
+    for (const m of marked) {
+        const old = sourceValue(m.node);
+        const line = parsed.lines.linePos(m.node.range?.[0] ?? 0).line;
+        const parts = m.marker.field === 'image' ? splitReference(old) : undefined;
+        const image = { repository: parts?.repository ?? `(${m.marker.field} of policy ${m.marker.policy})`, form: 'string', path: m.path, line, document: m.docIndex };
+        const oldTag = m.marker.field === 'tag' ? old : parts?.tag;
+        if (oldTag !== undefined)
+            image.tag = oldTag;
+        found.push(image);
+        if (!target || !request.imagePolicy || m.marker.policy !== request.imagePolicy)
+            continue;
+        if (FLUX_SUBSTITUTION.test(old)) {
+            throw new yaml_splice_BumpTargetError(`${m.path} (line ${line}) is set from a Flux substitution ("${old}"); refusing to overwrite it`);
+        }
+        const newValue = setterValue(m.marker.field, target);
+        if (newValue === undefined) {
+            throw new yaml_splice_BumpTargetError(`${m.path} (line ${line}) is marked as the digest of policy ${m.marker.policy}; give input "digest" too (the old digest would keep deploying the old image)`);
+        }
+        image.repository = target.repository;
+        matched.push(image);
+        const role = { image: 'reference', tag: 'tag', name: 'name', digest: 'digest' }[m.marker.field];
+        const edit = { path: m.path, line, role, repository: target.repository, oldValue: old, newValue };
+        if (oldTag !== undefined)
+            edit.oldTag = oldTag;
+        planned.set(m.node, { node: m.node, edit, inFlow: m.inFlow });
+        if (m.node.anchor && old !== newValue)
+            warnings.push(`${m.path}: the value is anchor &${m.node.anchor} (line ${line}); its aliases change too`);
+    }
+    const { out, edits } = applyEdits(text, parsed, planned);
     return {
-        text: out,
-        changed: out !== text,
-        edits,
-        matched,
-        found: candidates.map((c) => c.found),
-        matchedTargets: [...matchedTargets],
-        warnings,
-        valuesFrom: info.valuesFrom,
-        skippedKinds: [...new Set(info.skippedKinds)],
+        text: out, changed: out !== text, edits, matched, found,
+        matchedTargets: matched.length && target ? [target.repository] : [],
+        warnings, valuesFrom: [], skippedKinds: [],
     };
 }
 /**
@@ -5918,6 +6044,8 @@ function assertFileSize(path, size, maxFileSize) {
 
 
 
+/** At most this many commits are listed by `commitsBetween` (a bump branch is short; a warning needs a few names). */
+const COMMITS_LISTED = 50;
 /** The server refused a branch update for a reason a retry cannot change (domain/push-rejection.ts). */
 class PushRefusedError extends Error {
     constructor(message) {
@@ -6035,6 +6163,15 @@ class LocalGitStore {
         if (r.code > 1)
             throw new Error(`git merge-base --is-ancestor failed: ${r.stderr.trim()}`);
         return r.code === 0;
+    }
+    async commitsBetween(base, head) {
+        // NUL-separated fields and records: names and subjects may hold any other character.
+        const r = await this.git(['log', '-z', `--max-count=${COMMITS_LISTED}`, '--format=%H%x00%an%x00%ae%x00%s', `${base}..${head}`, '--']);
+        const f = r.stdout.split('\0');
+        const out = [];
+        for (let i = 0; i + 3 < f.length; i += 4)
+            out.push({ sha: f[i].trim(), author: { name: f[i + 1], email: f[i + 2] }, subject: f[i + 3] });
+        return out;
     }
     async listFiles(commit, globs) {
         // Only the static prefix of each glob is listed, so a 5,000-file repository is not walked

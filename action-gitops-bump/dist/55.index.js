@@ -204,6 +204,15 @@ class GitHubCommitStore {
         const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', { ...this.params, basehead: `${descendant}...${ancestor}`, per_page: 1 });
         return r.data.status === 'behind' || r.data.status === 'identical';
     }
+    async commitsBetween(base, head) {
+        // GET compare base...head lists head's commits since the merge base, oldest first (docs.github.com/en/rest/commits/commits#compare-two-commits).
+        const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', { ...this.params, basehead: `${base}...${head}`, per_page: _git_js__WEBPACK_IMPORTED_MODULE_0__/* .COMMITS_LISTED */ .FF });
+        return r.data.commits.slice(-_git_js__WEBPACK_IMPORTED_MODULE_0__/* .COMMITS_LISTED */ .FF).reverse().map((c) => ({
+            sha: c.sha,
+            author: { name: c.commit.author?.name ?? '', email: c.commit.author?.email ?? '' },
+            subject: c.commit.message.split('\n')[0],
+        }));
+    }
     async listFiles(commit, globs) {
         const r = await this.gh.octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { ...this.params, tree_sha: commit, recursive: '1' });
         const matches = (0,_domain_bump_files_js__WEBPACK_IMPORTED_MODULE_1__/* .globMatcher */ .fU)(globs);

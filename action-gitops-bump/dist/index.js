@@ -2551,6 +2551,7 @@ __webpack_async_result__();
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  FF: () => (/* binding */ COMMITS_LISTED),
   vX: () => (/* binding */ LocalGitStore),
   zG: () => (/* binding */ PushRefusedError),
   hn: () => (/* binding */ gitTokenEnv)
@@ -2822,6 +2823,8 @@ var bump_files = __nccwpck_require__(1762);
 
 
 
+/** At most this many commits are listed by `commitsBetween` (a bump branch is short; a warning needs a few names). */
+const COMMITS_LISTED = 50;
 /** The server refused a branch update for a reason a retry cannot change (domain/push-rejection.ts). */
 class PushRefusedError extends Error {
     constructor(message) {
@@ -2939,6 +2942,15 @@ class LocalGitStore {
         if (r.code > 1)
             throw new Error(`git merge-base --is-ancestor failed: ${r.stderr.trim()}`);
         return r.code === 0;
+    }
+    async commitsBetween(base, head) {
+        // NUL-separated fields and records: names and subjects may hold any other character.
+        const r = await this.git(['log', '-z', `--max-count=${COMMITS_LISTED}`, '--format=%H%x00%an%x00%ae%x00%s', `${base}..${head}`, '--']);
+        const f = r.stdout.split('\0');
+        const out = [];
+        for (let i = 0; i + 3 < f.length; i += 4)
+            out.push({ sha: f[i].trim(), author: { name: f[i + 1], email: f[i + 2] }, subject: f[i + 3] });
+        return out;
     }
     async listFiles(commit, globs) {
         // Only the static prefix of each glob is listed, so a 5,000-file repository is not walked
@@ -3085,6 +3097,8 @@ class LocalGitStore {
 /* harmony import */ var _raw_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7524);
 /* harmony import */ var _privileged_event_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(392);
 /* harmony import */ var _bump_targets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9301);
+/* harmony import */ var _image_setters_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5490);
+
 
 
 
@@ -3187,6 +3201,11 @@ function resolveBumpConfig(input) {
         if (targets.length > 1)
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('key-path', 'pins one image; it cannot be combined with "images"');
     }
+    if (cfg.imagePolicy) {
+        (0,_image_setters_js__WEBPACK_IMPORTED_MODULE_5__/* .validateImagePolicy */ .YI)(cfg.imagePolicy);
+        if (targets.length > 1)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('image-policy', 'names one image\'s policy; it cannot be combined with "images"');
+    }
     if (cfg.branch !== undefined)
         (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_4__/* .validateBranch */ .Xe)('branch', cfg.branch);
     if (cfg.base !== undefined)
@@ -3232,6 +3251,7 @@ const BUMP_INPUTS = [
     { name: 'digest' },
     { name: 'images', list: 'lines' },
     { name: 'key-path' },
+    { name: 'image-policy', default: '' },
     { name: 'mode', default: 'none' },
     { name: 'branch' },
     { name: 'remote', default: 'origin' },
@@ -3281,6 +3301,7 @@ function bumpConfigFromInputs(raw, extras = {}) {
     const optional = {
         digest: r.string('digest'),
         keyPath: r.string('key-path'),
+        imagePolicy: r.string('image-policy'),
         branch: r.string('branch'),
         commitMessage: r.string('commit-message'),
         title: r.string('title'),
@@ -3696,6 +3717,59 @@ function formatImageRef(ref) {
 
 /***/ }),
 
+/***/ 5490:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bh: () => (/* binding */ setterValue),
+/* harmony export */   X9: () => (/* binding */ parseSetterMarker),
+/* harmony export */   YI: () => (/* binding */ validateImagePolicy)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3603);
+
+const MARKER = /^#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}\s*$/;
+/** Kubernetes object name (RFC 1123 subdomain), as namespaces and ImagePolicy names are. */
+const K8S_NAME = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** Parses one comment's source text (`# {...}`); `undefined` when it is not a setter marker. */
+function parseSetterMarker(comment) {
+    const m = MARKER.exec(comment.trim());
+    if (!m)
+        return undefined;
+    const parts = m[1].split(':');
+    if (parts.length === 2)
+        return { policy: parts.join(':'), field: 'image' };
+    if (parts.length === 3 && ['tag', 'name', 'digest'].includes(parts[2]))
+        return { policy: `${parts[0]}:${parts[1]}`, field: parts[2] };
+    return undefined;
+}
+/**
+ * Validates the `image-policy` input: `namespace:name` of a Flux ImagePolicy (both RFC 1123
+ * names). Throws `InputError(inputName)`.
+ */
+function validateImagePolicy(text, inputName = 'image-policy') {
+    const parts = text.split(':');
+    if (parts.length !== 2 || !parts.every((p) => K8S_NAME.test(p))) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(inputName, `must be namespace:name of a Flux ImagePolicy, e.g. flux-system:app (got "${text}")`);
+    }
+    return text;
+}
+/**
+ * The new text of a scalar marked with `field` for `target`: `image` → `repo:tag[@digest]`,
+ * `tag` → the tag, `name` → the repository, `digest` → the digest. Returns `undefined` for a
+ * `digest` marker when the target has no digest (the caller refuses: an old digest would stay).
+ */
+function setterValue(field, target) {
+    switch (field) {
+        case 'image': return `${target.repository}:${target.tag}${target.digest ? `@${target.digest}` : ''}`;
+        case 'tag': return target.tag;
+        case 'name': return target.repository;
+        case 'digest': return target.digest;
+    }
+}
+
+
+/***/ }),
+
 /***/ 392:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -3928,7 +4002,9 @@ function checkRawSizes(raw, maxBytes = MAX_RAW_INPUT_BYTES) {
 /* harmony export */ });
 /* unused harmony exports loadsAsString, MAX_ALIAS_COUNT */
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
-/* harmony import */ var _bump_targets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9301);
+/* harmony import */ var _image_setters_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5490);
+/* harmony import */ var _bump_targets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9301);
+
 
 
 /** A file the bump cannot edit safely (parse error, stale digest, missing key path, ...). */
@@ -4021,7 +4097,7 @@ function mapCandidate(map, path, ctx, key) {
     const repoText = sourceValue(repoNode);
     const registry = registryNode ? sourceValue(registryNode).replace(/\/+$/, '') : '';
     const repository = registry ? `${registry}/${repoText}` : repoText;
-    const parts = (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_1__/* .splitReference */ .mQ)(repository);
+    const parts = (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_2__/* .splitReference */ .mQ)(repository);
     if (!parts || parts.tag !== undefined || parts.digest !== undefined)
         return undefined;
     ctx.repositoryScalars.add(repoNode);
@@ -4056,7 +4132,7 @@ function mapCandidate(map, path, ctx, key) {
 }
 /** Detects `key: repo[:tag][@digest]` under a key ending in `image` (Renovate's helm-values rule). */
 function stringCandidate(node, path, inFlow, ctx) {
-    const parts = (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_1__/* .splitReference */ .mQ)(sourceValue(node));
+    const parts = (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_2__/* .splitReference */ .mQ)(sourceValue(node));
     if (!parts)
         return undefined;
     const candidate = {
@@ -4204,7 +4280,7 @@ function planCandidate(c, target, warnings) {
         plans.push({ node, edit, inFlow: c.inFlow.get(node) ?? false });
     };
     if (c.refNode) {
-        const parts = (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_1__/* .splitReference */ .mQ)(sourceValue(c.refNode));
+        const parts = (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_2__/* .splitReference */ .mQ)(sourceValue(c.refNode));
         if (parts.digest && !target.digest)
             throw stale('the reference string');
         let text = parts.repository;
@@ -4424,6 +4500,9 @@ function documentCandidates(doc, docIndex, request, parsed, info, aliasesUsed) {
  * - Digests: written to a sibling `digest` key, and after `@` where the tag or reference already
  *   carries one. A file that pins a digest and a target without one is refused (stale pin).
  * - Aliases are followed to the anchored scalar, which is edited once.
+ * - Flux setter markers (`# {"$imagepolicy": "ns:name[:tag|:name|:digest]"}`, image-setters.ts):
+ *   a file carrying any marker is edited only at markers naming `imagePolicy` (any `kind`, no
+ *   repository matching; docs/gitops.md, "Flux setter markers and repository matching").
  * - A new plain value that would load as a non-string (`1.10`, `16`) is written double-quoted;
  *   quoted scalars keep their quote style. Keys are never created.
  *
@@ -4442,6 +4521,9 @@ function spliceImageTags(text, request) {
         refuseDuplicateKeys(doc, parsed.lines);
     }
     refuseAliasBombs(parsed.docs);
+    const marked = markedScalars(parsed);
+    if (marked.length)
+        return spliceMarked(text, parsed, marked, request);
     const info = { valuesFrom: [], skippedKinds: [], helmReleases: 0, misses: [], keyPathHits: 0 };
     const aliasesUsed = new Map();
     const candidates = parsed.docs.flatMap((doc, i) => documentCandidates(doc, i, request, parsed, info, aliasesUsed));
@@ -4459,7 +4541,7 @@ function spliceImageTags(text, request) {
     const matchedTargets = new Set();
     const unbumpable = [];
     for (const c of candidates) {
-        const target = request.targets.find((t) => (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_1__/* .sameRepository */ .RB)(t.repository, c.found.repository));
+        const target = request.targets.find((t) => (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_2__/* .sameRepository */ .RB)(t.repository, c.found.repository));
         if (!target)
             continue;
         if (c.found.unbumpable) {
@@ -4479,7 +4561,7 @@ function spliceImageTags(text, request) {
     }
     for (const u of unbumpable) {
         const message = `${u.path} (line ${u.line}) names image ${u.repository} but cannot be bumped: ${u.unbumpable}`;
-        if (![...matchedTargets].some((t) => (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_1__/* .sameRepository */ .RB)(t, u.repository)))
+        if (![...matchedTargets].some((t) => (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_2__/* .sameRepository */ .RB)(t, u.repository)))
             throw new BumpTargetError(message);
         warnings.push(`${message}; left unchanged`);
     }
@@ -4498,6 +4580,21 @@ function spliceImageTags(text, request) {
                 } });
         }
     }
+    const { out, edits } = applyEdits(text, parsed, planned);
+    return {
+        text: out,
+        changed: out !== text,
+        edits,
+        matched,
+        found: candidates.map((c) => c.found),
+        matchedTargets: [...matchedTargets],
+        warnings,
+        valuesFrom: info.valuesFrom,
+        skippedKinds: [...new Set(info.skippedKinds)],
+    };
+}
+/** Writes the planned edits into the token stream (byte-preserving) and checks nothing else changed. */
+function applyEdits(text, parsed, planned) {
     const edits = [];
     const targetsAfter = new Map();
     for (const plan of planned.values()) {
@@ -4513,16 +4610,78 @@ function spliceImageTags(text, request) {
     if (edits.length)
         assertOnlyTargetsChanged(parsed, out, targetsAfter);
     edits.sort((a, b) => a.line - b.line);
+    return { out, edits };
+}
+/** Every flow scalar followed by a `$imagepolicy` line comment, with its dotted path. */
+function markedScalars(parsed) {
+    const out = [];
+    parsed.docs.forEach((doc, docIndex) => {
+        (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .visit */ .YR)(doc, { Scalar: (_key, node, ancestry) => {
+                if (!isEditable(node))
+                    return;
+                const comment = node.srcToken.end?.find((t) => t.type === 'comment');
+                const marker = comment ? (0,_image_setters_js__WEBPACK_IMPORTED_MODULE_1__/* .parseSetterMarker */ .X9)(comment.source) : undefined;
+                if (!marker)
+                    return;
+                const path = [];
+                let inFlow = false;
+                const chain = [...ancestry, node];
+                chain.forEach((a, i) => {
+                    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(a))
+                        path.push(keyText(a.key) ?? '?');
+                    else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(a) && chain[i + 1])
+                        path.push(a.items.indexOf(chain[i + 1]));
+                    if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isCollection */ .P3)(a))
+                        inFlow = !!a.flow;
+                });
+                out.push({ node, marker, path: formatPath(path), inFlow, docIndex });
+            } });
+    });
+    return out;
+}
+/**
+ * Setter-marker mode: only scalars whose marker names `request.imagePolicy` change, each to the
+ * part of the first target its marker asks for (`setterValue`); repository matching is off.
+ */
+function spliceMarked(text, parsed, marked, request) {
+    const target = request.targets[0];
+    const planned = new Map();
+    const matched = [];
+    const found = [];
+    const warnings = [];
+    for (const m of marked) {
+        const old = sourceValue(m.node);
+        const line = parsed.lines.linePos(m.node.range?.[0] ?? 0).line;
+        const parts = m.marker.field === 'image' ? (0,_bump_targets_js__WEBPACK_IMPORTED_MODULE_2__/* .splitReference */ .mQ)(old) : undefined;
+        const image = { repository: parts?.repository ?? `(${m.marker.field} of policy ${m.marker.policy})`, form: 'string', path: m.path, line, document: m.docIndex };
+        const oldTag = m.marker.field === 'tag' ? old : parts?.tag;
+        if (oldTag !== undefined)
+            image.tag = oldTag;
+        found.push(image);
+        if (!target || !request.imagePolicy || m.marker.policy !== request.imagePolicy)
+            continue;
+        if (FLUX_SUBSTITUTION.test(old)) {
+            throw new BumpTargetError(`${m.path} (line ${line}) is set from a Flux substitution ("${old}"); refusing to overwrite it`);
+        }
+        const newValue = (0,_image_setters_js__WEBPACK_IMPORTED_MODULE_1__/* .setterValue */ .Bh)(m.marker.field, target);
+        if (newValue === undefined) {
+            throw new BumpTargetError(`${m.path} (line ${line}) is marked as the digest of policy ${m.marker.policy}; give input "digest" too (the old digest would keep deploying the old image)`);
+        }
+        image.repository = target.repository;
+        matched.push(image);
+        const role = { image: 'reference', tag: 'tag', name: 'name', digest: 'digest' }[m.marker.field];
+        const edit = { path: m.path, line, role, repository: target.repository, oldValue: old, newValue };
+        if (oldTag !== undefined)
+            edit.oldTag = oldTag;
+        planned.set(m.node, { node: m.node, edit, inFlow: m.inFlow });
+        if (m.node.anchor && old !== newValue)
+            warnings.push(`${m.path}: the value is anchor &${m.node.anchor} (line ${line}); its aliases change too`);
+    }
+    const { out, edits } = applyEdits(text, parsed, planned);
     return {
-        text: out,
-        changed: out !== text,
-        edits,
-        matched,
-        found: candidates.map((c) => c.found),
-        matchedTargets: [...matchedTargets],
-        warnings,
-        valuesFrom: info.valuesFrom,
-        skippedKinds: [...new Set(info.skippedKinds)],
+        text: out, changed: out !== text, edits, matched, found,
+        matchedTargets: matched.length && target ? [target.repository] : [],
+        warnings, valuesFrom: [], skippedKinds: [],
     };
 }
 /**
@@ -6960,7 +7119,8 @@ function planBump(files, explicit, request, targets) {
             throw new yaml_splice/* BumpTargetError */.I8(`${file.path}: not valid UTF-8; refusing to edit it`);
         let result;
         try {
-            result = (0,yaml_splice/* spliceImageTags */.DQ)(text, { kind: request.kind, targets, ...(request.keyPath ? { keyPath: request.keyPath } : {}) });
+            result = (0,yaml_splice/* spliceImageTags */.DQ)(text, { kind: request.kind, targets, ...(request.keyPath ? { keyPath: request.keyPath } : {}),
+                ...(request.imagePolicy ? { imagePolicy: request.imagePolicy } : {}) });
         }
         catch (error) {
             if (error instanceof yaml_splice/* BumpTargetError */.I8)
@@ -7249,7 +7409,8 @@ function bumpSections(line, plan) {
  *
  * Git side rules (docs/gitops.md): no change → no commit, no PR, `changed=false`; every commit is made against an
  * explicit parent and the branch only moves by fast-forward; when it moved meanwhile the files are re-read at the new head, the edit re-applied
- * and the update retried (`maxRetries`, jittered exponential back-off); never a force-push.
+ * and the update retried (`maxRetries`, jittered exponential back-off); never a force-push. In `pr`/`api` mode an open
+ * bump branch is built on, so commits a person pushed to it are kept; those not by `author` are named in a warning.
  */
 const BUMP_STAGE = 'gitops-bump';
 /** Thrown inside the retry loop when the branch moved between reading and updating it. */
@@ -7355,6 +7516,18 @@ async function bumpAndPush(cfg, targets, log, notes) {
         headline: headline(targets, outcome.plan, ` — commit \`${outcome.commit.slice(0, 12)}\` on \`${branch}\``),
     };
 }
+/**
+ * The warning for commits on the bump branch not authored by the bump's `author` (compared by
+ * email, case-insensitive), or undefined when there are none. `commits`: newest first.
+ */
+function foreignCommitsNote(branch, bot, commits) {
+    const foreign = commits.filter((c) => c.author.email.toLowerCase() !== bot.email.toLowerCase());
+    if (!foreign.length)
+        return undefined;
+    const list = foreign.map((c) => `${c.sha.slice(0, 12)} by ${c.author.name} <${c.author.email}> "${c.subject}"`).join(', ');
+    return `${branch} carries ${foreign.length} commit${foreign.length === 1 ? '' : 's'} not by the bump (${bot.name} <${bot.email}>): ${list}; `
+        + 'the bump was committed on top of them and nothing was force-pushed; review them in the pull request';
+}
 async function bumpPullRequest(cfg, targets, log, notes) {
     // Octokit and its plugins load only for the modes that talk to GitHub.
     const { GitHubRepository } = await Promise.all(/* import() */[__nccwpck_require__.e(339), __nccwpck_require__.e(55)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2055));
@@ -7364,13 +7537,23 @@ async function bumpPullRequest(cfg, targets, log, notes) {
     const branch = cfg.branch ?? (0,bump_targets/* bumpBranchName */.gc)(targets[0].repository);
     if (branch === base)
         throw new errors/* InputError */.d('branch', `must differ from the base branch ${base}`);
+    let baseSha = '';
     const outcome = await commitWithRetries(store, branch, async (head) => {
-        const baseSha = await store.branchHead(base);
-        if (!baseSha)
+        const sha = await store.branchHead(base);
+        if (!sha)
             throw new errors/* InputError */.d('base', `names ${base}, which does not exist on ${store.description}`);
+        baseSha = sha;
         // An open bump branch ahead of base is built on; a merged (or never-diverged) one starts over from base.
-        return head && !(await store.isAncestor(head, baseSha)) ? head : baseSha;
+        return head && !(await store.isAncestor(head, sha)) ? head : sha;
     }, cfg, targets, log);
+    if (outcome.head !== undefined && outcome.parent === outcome.head) {
+        // Built on the open branch: a person's commits on it are kept (never forced over), and said so.
+        const note = foreignCommitsNote(branch, cfg.author, await store.commitsBetween(baseSha, outcome.head));
+        if (note) {
+            log.warning(note);
+            notes.push(note);
+        }
+    }
     let pr = await gh.findOpenPull(branch, base);
     const title = cfg.title ?? (cfg.commitMessage ?? defaultCommitMessage(targets, outcome.plan)).split('\n')[0];
     const body = cfg.body ?? pullRequestBody(targets, outcome.plan);
@@ -10101,7 +10284,7 @@ exports.P3 = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 exports.jh = identity.isMap;
 __webpack_unused_export__ = identity.isNode;
-__webpack_unused_export__ = identity.isPair;
+exports.tO = identity.isPair;
 exports.jn = identity.isScalar;
 exports.oP = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
